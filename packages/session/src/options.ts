@@ -1,0 +1,89 @@
+import type { Duplex } from 'node:stream';
+import type { AuthMechanism, ConnectionInfo, Identity, PasswordVerifier, Store } from './contracts.js';
+
+/** Exchange's LoginType (Set-PopSettings): where plaintext logins (USER/PASS, AUTH PLAIN) are accepted. */
+export type LoginType = 'PlainTextLogin' | 'PlainTextAuthentication' | 'SecureLogin';
+
+/** Per-server settings, named after Exchange's Set-PopSettings parameters where one exists. */
+export interface SessionSettings {
+  /** MaxCommandSize: octets including CRLF, 40-1024. */
+  readonly maxCommandSize: number;
+  /** Longest SASL continuation line (base64), octets including CRLF. */
+  readonly maxAuthLineSize: number;
+  /** PreAuthenticatedConnectionTimeout, milliseconds. */
+  readonly preAuthenticatedTimeoutMs: number;
+  /** AuthenticatedConnectionTimeout, milliseconds. */
+  readonly authenticatedTimeoutMs: number;
+  readonly loginType: LoginType;
+  /** Advertise RESP-CODES and AUTH-RESP-CODE and put [CODE]s on -ERR lines. */
+  readonly responseCodes: boolean;
+  /** Greeting text after "+OK ". */
+  readonly banner: string;
+  /** Failed logins on one connection before it is closed. */
+  readonly maxFailedLogins: number;
+  /** Bad (unknown, malformed, wrong-state) commands before the connection is closed. */
+  readonly maxBadCommands: number;
+  /** Commands accepted before a successful login. */
+  readonly maxPreAuthCommands: number;
+  /** Delay before answering a failed login, milliseconds (does not block other sessions). */
+  readonly failedLoginDelayMs: number;
+  /** Most SASL steps in one AUTH exchange. */
+  readonly maxAuthSteps: number;
+}
+
+/** Events for structured logs and metrics. Secrets (PASS, AUTH data) never appear in them. */
+export type SessionEvent =
+  | { readonly type: 'command'; readonly keyword: string; readonly ok: boolean; readonly bytesOut: number }
+  | { readonly type: 'login'; readonly identity: Identity }
+  | { readonly type: 'login-failed'; readonly user: string | undefined; readonly mechanism: string }
+  | { readonly type: 'tls' }
+  | { readonly type: 'error'; readonly error: unknown };
+
+/** Host callbacks: cross-session policy (penalties, per-user limits) lives in the host, not in the session. */
+export interface SessionHooks {
+  /** After a failed login: extra delay in ms (per-address penalty) on top of failedLoginDelayMs. */
+  loginFailed?(connection: ConnectionInfo, user: string | undefined): number;
+  /** A login succeeded and the maildrop is about to be opened. Return false to refuse (MaxConnectionsPerUser). */
+  acquireUser?(identity: Identity, connection: ConnectionInfo): boolean;
+  /** The session that acquired this user ended. */
+  releaseUser?(identity: Identity, connection: ConnectionInfo): void;
+  event?(connection: ConnectionInfo, event: SessionEvent): void;
+}
+
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface SessionOptions {
+  readonly store: Store;
+  readonly passwords: PasswordVerifier;
+  /** SASL mechanisms in the order CAPA SASL and bare AUTH list them. */
+  readonly mechanisms?: readonly AuthMechanism[];
+  readonly settings?: Partial<SessionSettings>;
+  /** Replaces wire texts by error code (the defaults are Exchange's strings). */
+  readonly texts?: Partial<Record<string, string>>;
+  /**
+   * Upgrades the stream to TLS for STLS. Absent: STLS is neither advertised nor accepted. The session stops reading
+   * and discards buffered input before calling it, so nothing pipelined before the handshake is ever executed.
+   */
+  readonly startTls?: (plain: Duplex) => Promise<Duplex>;
+  readonly hooks?: SessionHooks;
+  readonly timers?: Timers;
+}
+
+export interface RunOptions {
+  /** Aborting it ends the session (shutdown): an -ERR line is sent, nothing is committed. */
+  readonly signal?: AbortSignal;
+}
+
+export interface SessionSummary {
+  readonly user: string | undefined;
+  readonly commands: number;
+  readonly retrieved: number;
+  readonly deleted: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  /** 'quit' | 'timeout' | 'closed' | 'shutdown' | 'limit' | 'error' */
+  readonly end: string;
+}

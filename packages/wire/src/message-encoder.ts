@@ -1,0 +1,132 @@
+const LF = 0x0a;
+const CR = 0x0d;
+const DOT = 0x2e;
+const EMPTY = Buffer.alloc(0);
+const CRLF = Buffer.from('\r\n');
+
+export interface MessageEncoderOptions {
+  /**
+   * TOP: how many body lines to send after the header section and its blank line. Absent for RETR (the whole
+   * message). TOP n 0 sends the headers and the blank line.
+   */
+  readonly bodyLines?: number;
+}
+
+/**
+ * Turns stored message bytes into the body of a RETR or TOP response in one streaming pass: a bare LF becomes CRLF,
+ * a "." at the start of a line is doubled, TOP stops after its body lines, and a message that lacks a final line
+ * break gets CRLF. Works on chunks of any size split at any byte and never holds more than one chunk.
+ *
+ * Bytes other than LF pass through untouched: a bare CR stays a bare CR and NUL stays NUL (changing them would make
+ * the bytes differ from the stored message and from the size that LIST reported). The size rule that matches this
+ * encoder is `exactSize()`.
+ */
+export class MessageEncoder {
+  #atLineStart = true;
+  #prevCr = false;
+  /** TOP state: still in the header section; body lines left; the current line's length so far. */
+  readonly #top: boolean;
+  #inHeaders = true;
+  #bodyLeft: number;
+  #lineLength = 0;
+  #lineIsCr = false;
+  #done = false;
+
+  constructor(options: MessageEncoderOptions = {}) {
+    this.#top = options.bodyLines !== undefined;
+    this.#bodyLeft = options.bodyLines ?? 0;
+  }
+
+  /** True once TOP has sent all it should: the caller can stop reading the message. */
+  get done(): boolean {
+    return this.#done;
+  }
+
+  push(chunk: Uint8Array): Buffer {
+    if (this.#done || chunk.length === 0) return EMPTY;
+    const input = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    return this.#top ? this.#encodeTop(input) : this.#encodeAll(input);
+  }
+
+  /** The final bytes: CRLF when the last line was not terminated, then the "." CRLF terminator. */
+  end(): Buffer {
+    const close = this.#atLineStart ? '.\r\n' : '\r\n.\r\n';
+    this.#done = true;
+    this.#atLineStart = true;
+    return Buffer.from(close);
+  }
+
+  #encodeAll(input: Buffer): Buffer {
+    // Worst case every byte is a LF that gains a CR, plus one doubled dot.
+    const out = Buffer.allocUnsafe(input.length * 2 + 1);
+    let o = 0;
+    let i = 0;
+    const n = input.length;
+    while (i < n) {
+      if (this.#atLineStart) {
+        if (input[i] === DOT) out[o++] = DOT;
+        this.#atLineStart = false;
+      }
+      const lf = input.indexOf(LF, i);
+      if (lf < 0) {
+        o += input.copy(out, o, i, n);
+        this.#prevCr = input[n - 1] === CR;
+        return out.subarray(0, o);
+      }
+      o += input.copy(out, o, i, lf);
+      if (!(lf > 0 ? input[lf - 1] === CR : this.#prevCr)) out[o++] = CR;
+      out[o++] = LF;
+      this.#atLineStart = true;
+      this.#prevCr = false;
+      i = lf + 1;
+    }
+    return out.subarray(0, o);
+  }
+
+  #encodeTop(input: Buffer): Buffer {
+    const out = Buffer.allocUnsafe(input.length * 2 + 1);
+    let o = 0;
+    let i = 0;
+    const n = input.length;
+    while (i < n && !this.#done) {
+      if (this.#atLineStart) {
+        if (input[i] === DOT) out[o++] = DOT;
+        this.#atLineStart = false;
+        this.#lineLength = 0;
+        this.#lineIsCr = false;
+      }
+      const lf = input.indexOf(LF, i);
+      const stop = lf < 0 ? n : lf;
+      if (stop > i) {
+        this.#lineIsCr = this.#lineLength === 0 && stop - i === 1 && input[i] === CR;
+        this.#lineLength += stop - i;
+      }
+      o += input.copy(out, o, i, stop);
+      if (lf < 0) {
+        this.#prevCr = input[n - 1] === CR;
+        break;
+      }
+      if (!(lf > 0 ? input[lf - 1] === CR : this.#prevCr)) out[o++] = CR;
+      out[o++] = LF;
+      this.#atLineStart = true;
+      this.#prevCr = false;
+      i = lf + 1;
+      this.#lineEnded();
+    }
+    return out.subarray(0, o);
+  }
+
+  #lineEnded(): void {
+    if (this.#inHeaders) {
+      const blank = this.#lineLength === 0 || (this.#lineLength === 1 && this.#lineIsCr);
+      if (!blank) return;
+      this.#inHeaders = false;
+    } else {
+      this.#bodyLeft--;
+    }
+    if (this.#bodyLeft <= 0) this.#done = true;
+  }
+}
+
+/** CRLF, for callers that frame their own output. */
+export { CRLF };

@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// Adds up the vitest JSON reports of every package and prints "N passed, M failed".
+// --clean removes old reports first, so a package whose tests crashed before reporting counts as a failure.
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('../..', import.meta.url).pathname;
+const dirs = ['packages', 'apps']
+  .flatMap((d) => readdirSync(join(root, d), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(root, d, e.name)))
+  .filter((dir) => existsSync(join(dir, 'package.json')) && JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).scripts?.test);
+
+if (process.argv.includes('--clean')) {
+  for (const dir of dirs) rmSync(join(dir, '.test-results.json'), { force: true });
+  process.exit(0);
+}
+
+let passed = 0;
+let failed = 0;
+for (const dir of dirs) {
+  const file = join(dir, '.test-results.json');
+  const name = dir.slice(root.length);
+  if (!existsSync(file)) {
+    console.log(`${name}: no test report (the test run crashed or did not start)`);
+    failed += 1;
+    continue;
+  }
+  const r = JSON.parse(readFileSync(file, 'utf8'));
+  const suiteErrors = (r.testResults ?? []).filter((t) => t.status === 'failed' && (t.assertionResults ?? []).length === 0).length;
+  console.log(`${name}: ${r.numPassedTests} passed, ${r.numFailedTests + suiteErrors} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+  passed += r.numPassedTests;
+  failed += r.numFailedTests + suiteErrors;
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);
