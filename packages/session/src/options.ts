@@ -29,11 +29,30 @@ export interface SessionSettings {
   readonly failedLoginDelayMs: number;
   /** Most SASL steps in one AUTH exchange. */
   readonly maxAuthSteps: number;
+  /**
+   * Protocol errors (unknown command, bad argument, wrong argument count, NUL or 8-bit octets, over-long line)
+   * before the connection is closed. Exchange closes on the third. Default 3.
+   */
+  readonly maxProtocolErrors?: number;
 }
+
+/**
+ * Why a host refuses a login that has the right credentials: 'in-use' answers [IN-USE] (too many sessions for this
+ * user), 'login-delay' answers [LOGIN-DELAY] (RFC 2449 section 8.1: the user logged in too recently).
+ */
+export type UserRefusal = 'in-use' | 'login-delay';
 
 /** Events for structured logs and metrics. Secrets (PASS, AUTH data) never appear in them. */
 export type SessionEvent =
-  | { readonly type: 'command'; readonly keyword: string; readonly ok: boolean; readonly bytesOut: number }
+  | {
+      readonly type: 'command';
+      /** The command keyword, or 'UNKNOWN' for one the session does not know (its text is never reported). */
+      readonly keyword: string;
+      readonly ok: boolean;
+      readonly bytesOut: number;
+      /** The error table code of the -ERR answer, when there was one (e.g. 'POP3_ERR_WRONG_STATE'). */
+      readonly error?: string;
+    }
   | { readonly type: 'login'; readonly identity: Identity }
   | { readonly type: 'login-failed'; readonly user: string | undefined; readonly mechanism: string }
   | { readonly type: 'tls' }
@@ -43,8 +62,11 @@ export type SessionEvent =
 export interface SessionHooks {
   /** After a failed login: extra delay in ms (per-address penalty) on top of failedLoginDelayMs. */
   loginFailed?(connection: ConnectionInfo, user: string | undefined): number;
-  /** A login succeeded and the maildrop is about to be opened. Return false to refuse (MaxConnectionsPerUser). */
-  acquireUser?(identity: Identity, connection: ConnectionInfo): boolean;
+  /**
+   * A login succeeded and the maildrop is about to be opened. Return false (or 'in-use') to refuse with [IN-USE]
+   * (MaxConnectionsPerUser), or 'login-delay' to refuse with [LOGIN-DELAY]. A refusal is not a failed login.
+   */
+  acquireUser?(identity: Identity, connection: ConnectionInfo): boolean | UserRefusal;
   /** The session that acquired this user ended. */
   releaseUser?(identity: Identity, connection: ConnectionInfo): void;
   event?(connection: ConnectionInfo, event: SessionEvent): void;
@@ -61,7 +83,10 @@ export interface SessionOptions {
   /** SASL mechanisms in the order CAPA SASL and bare AUTH list them. */
   readonly mechanisms?: readonly AuthMechanism[];
   readonly settings?: Partial<SessionSettings>;
-  /** Replaces wire texts by error code (the defaults are Exchange's strings). */
+  /**
+   * Replaces wire texts by code (the defaults are Exchange's strings): the keys of ERRORS and REPLIES. `{msn}`
+   * in a text stands for the message number. Unknown keys are refused when the engine is created.
+   */
   readonly texts?: Partial<Record<string, string>>;
   /**
    * Upgrades the stream to TLS for STLS. Absent: STLS is neither advertised nor accepted. The session stops reading

@@ -1,0 +1,327 @@
+import type { Duplex } from 'node:stream';
+import { type LineEvent, LineReader } from '@poplar/wire';
+import type { Timers } from './options.js';
+
+/** Why the session stopped waiting on the client. */
+export type InterruptReason = 'eof' | 'closed' | 'timeout' | 'shutdown';
+
+/** Thrown out of a wait on the client; the session turns it into the end of the session. */
+export class Interrupt extends Error {
+  readonly reason: InterruptReason;
+  /** True when a response (or the TLS handshake) was under way: no further line can be sent honestly. */
+  readonly midResponse: boolean;
+
+  constructor(reason: InterruptReason, midResponse: boolean) {
+    super(`session interrupted: ${reason}`);
+    this.name = 'Interrupt';
+    this.reason = reason;
+    this.midResponse = midResponse;
+  }
+}
+
+/** Small answers of pipelined commands are gathered into one write up to this size. */
+const FLUSH_AT = 32 * 1024;
+/** Most input taken from the stream at once: the line reader never holds more than this plus one line. */
+const READ_AT_MOST = 64 * 1024;
+/** How long a graceful close may wait for the client to take the last bytes before the stream is destroyed. */
+const CLOSE_GRACE_MS = 10_000;
+
+const noop = (): void => {};
+
+/** A timer that wakes the waiting session when it fires. */
+interface Deadline {
+  readonly fired: boolean;
+  stop(): void;
+}
+
+export interface ChannelOptions {
+  readonly maxLineLength: number;
+  readonly timers: Timers;
+  readonly signal: AbortSignal | undefined;
+  /** Called once when the stream closes or fails, so in-flight work can be aborted at once. */
+  readonly onClosed: () => void;
+}
+
+/**
+ * The session's side of the stream. Input is pulled: a chunk is read only when no complete line is buffered, so
+ * nothing is parsed while a response is being written and unread input stays in the stream (TCP backpressure).
+ * Output is queued and written in batches; a write that the stream refuses waits for 'drain'. Every wait on the
+ * client runs the inactivity timer and ends early when the stream closes or the host shuts the session down.
+ */
+export class Channel {
+  readonly reader: LineReader;
+  /** Inactivity limit for the current state (pre-authenticated or authenticated). */
+  idleTimeoutMs = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+
+  #stream: Duplex | null = null;
+  #queue: Buffer[] = [];
+  #queued = 0;
+  #eof = false;
+  #closed = false;
+  #shutdown = false;
+  #wake: (() => void) | null = null;
+  readonly #timers: Timers;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onClosed: () => void;
+
+  readonly #notify = (): void => {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  };
+  readonly #onEnd = (): void => {
+    this.#eof = true;
+    this.#notify();
+  };
+  readonly #onClose = (): void => {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#onClosed();
+    }
+    this.#notify();
+  };
+  readonly #onAbort = (): void => {
+    this.#shutdown = true;
+    this.#notify();
+  };
+
+  constructor(stream: Duplex, options: ChannelOptions) {
+    this.reader = new LineReader({ maxLineLength: options.maxLineLength });
+    this.#timers = options.timers;
+    this.#signal = options.signal;
+    this.#onClosed = options.onClosed;
+    this.#shutdown = options.signal?.aborted ?? false;
+    options.signal?.addEventListener('abort', this.#onAbort);
+    this.attach(stream);
+  }
+
+  get shuttingDown(): boolean {
+    return this.#shutdown;
+  }
+
+  attach(stream: Duplex): void {
+    this.#stream = stream;
+    this.#eof = stream.readableEnded;
+    // A stream error after the session has let go of the stream must not crash the process.
+    stream.on('error', noop);
+    stream.on('readable', this.#notify);
+    stream.on('drain', this.#notify);
+    stream.on('finish', this.#notify);
+    stream.on('end', this.#onEnd);
+    stream.on('close', this.#onClose);
+    stream.on('error', this.#onClose);
+    if (stream.destroyed) this.#onClose();
+  }
+
+  /** Lets go of the stream without reading from it again (STLS hands it to the TLS layer). */
+  detach(): Duplex {
+    const stream = this.#stream!;
+    stream.off('readable', this.#notify);
+    stream.off('drain', this.#notify);
+    stream.off('finish', this.#notify);
+    stream.off('end', this.#onEnd);
+    stream.off('close', this.#onClose);
+    stream.off('error', this.#onClose);
+    this.#stream = null;
+    return stream;
+  }
+
+  /** The next line from the client; written answers are flushed first when the client has to be waited for. */
+  async readLine(): Promise<LineEvent> {
+    this.#check(false);
+    const ready = this.#take();
+    if (ready) return ready;
+    await this.flush();
+    let deadline: Deadline | undefined;
+    try {
+      for (;;) {
+        this.#check(false);
+        const event = this.#take();
+        if (event) return event;
+        if (this.#eof) throw new Interrupt('eof', false);
+        if (deadline?.fired) throw new Interrupt('timeout', false);
+        deadline ??= this.#deadline(this.idleTimeoutMs);
+        await this.#next();
+      }
+    } finally {
+      deadline?.stop();
+    }
+  }
+
+  /**
+   * Throws away every byte received so far, in the line reader and in the stream (STLS: nothing the client sent
+   * before the handshake may be executed afterwards).
+   */
+  discardInput(): void {
+    this.reader.clear();
+    const stream = this.#stream!;
+    for (let chunk = stream.read(); chunk !== null; chunk = stream.read()) this.bytesIn += chunk.length;
+  }
+
+  /** Queues output; writes it once enough has gathered. */
+  async send(data: Buffer): Promise<void> {
+    this.#queue.push(data);
+    this.#queued += data.length;
+    this.bytesOut += data.length;
+    if (this.#queued >= FLUSH_AT) await this.flush();
+  }
+
+  /** Writes the queued output, waiting for 'drain' when the stream asks for it. */
+  async flush(): Promise<void> {
+    if (this.#queued === 0) return;
+    this.#check(true);
+    const stream = this.#stream!;
+    if (!stream.write(this.#takeQueue())) await this.#drain(stream);
+  }
+
+  /**
+   * Waits without reading input (the failed-login delay), after writing the answers already queued; only a closed
+   * connection cuts it short.
+   */
+  async sleep(ms: number): Promise<void> {
+    if (ms <= 0) return;
+    await this.flush();
+    const deadline = this.#deadline(ms);
+    try {
+      while (!deadline.fired) {
+        if (this.#closed) throw new Interrupt('closed', false);
+        await this.#next();
+      }
+    } finally {
+      deadline.stop();
+    }
+  }
+
+  /**
+   * Hands the stream to an asynchronous upgrade (the TLS handshake) and continues on the stream it returns. The
+   * inactivity timer and a shutdown cut a handshake short; the plain stream is then destroyed.
+   */
+  async upgrade(start: (plain: Duplex) => Promise<Duplex>): Promise<void> {
+    const plain = this.detach();
+    let outcome: { readonly stream: Duplex } | { readonly error: unknown } | undefined;
+    let abandoned = false;
+    // A start function that throws at once is treated like a failed handshake.
+    Promise.resolve(plain)
+      .then(start)
+      .then(
+        (stream) => {
+          if (abandoned) stream.destroy();
+          outcome = { stream };
+          this.#notify();
+        },
+        (error: unknown) => {
+          outcome = { error };
+          this.#notify();
+        },
+      );
+    const deadline = this.#deadline(this.idleTimeoutMs);
+    try {
+      while (outcome === undefined) {
+        if (deadline.fired || this.#shutdown) {
+          abandoned = true;
+          plain.destroy();
+          throw new Interrupt(deadline.fired ? 'timeout' : 'shutdown', true);
+        }
+        await this.#next();
+      }
+    } finally {
+      deadline.stop();
+    }
+    if ('error' in outcome) {
+      plain.destroy();
+      throw outcome.error;
+    }
+    this.attach(outcome.stream);
+  }
+
+  /**
+   * Ends the session's side gracefully: writes what is queued and `last`, ends the stream and waits (within a
+   * grace period) until the bytes are handed over, then destroys the stream if they were not.
+   */
+  async close(last?: Buffer): Promise<void> {
+    const stream = this.#stream;
+    if (!stream || this.#closed || stream.destroyed) return;
+    if (last) this.#queue.push(last);
+    if (this.#queue.length > 0) stream.write(this.#takeQueue());
+    stream.end();
+    const deadline = this.#deadline(CLOSE_GRACE_MS);
+    try {
+      while (!stream.writableFinished && !this.#closed && !deadline.fired) await this.#next();
+    } finally {
+      deadline.stop();
+    }
+    if (deadline.fired) stream.destroy();
+  }
+
+  destroy(): void {
+    this.#stream?.destroy();
+  }
+
+  /** Stops listening to the host's shutdown signal. */
+  dispose(): void {
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+  }
+
+  #check(midResponse: boolean): void {
+    if (this.#closed || !this.#stream || this.#stream.destroyed) throw new Interrupt('closed', midResponse);
+    if (this.#shutdown) throw new Interrupt('shutdown', midResponse);
+  }
+
+  /** A complete line (or an over-long line report) if the buffered input holds one; reads the stream as needed. */
+  #take(): LineEvent | null {
+    const stream = this.#stream!;
+    for (;;) {
+      const event = this.reader.read();
+      if (event) return event;
+      const available = stream.readableLength;
+      const chunk: Buffer | string | null =
+        available === 0 ? stream.read() : stream.read(Math.min(available, READ_AT_MOST));
+      if (chunk === null) return null;
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      this.bytesIn += bytes.length;
+      this.reader.push(bytes);
+    }
+  }
+
+  #takeQueue(): Buffer {
+    const data = this.#queue.length === 1 ? this.#queue[0]! : Buffer.concat(this.#queue, this.#queued);
+    this.#queue = [];
+    this.#queued = 0;
+    return data;
+  }
+
+  /** Waits for 'drain'; each wait gets a fresh inactivity timer, so a slow reader that makes progress is kept. */
+  async #drain(stream: Duplex): Promise<void> {
+    const deadline = this.#deadline(this.idleTimeoutMs);
+    try {
+      while (stream.writableNeedDrain) {
+        this.#check(true);
+        if (deadline.fired) throw new Interrupt('timeout', true);
+        await this.#next();
+      }
+    } finally {
+      deadline.stop();
+    }
+  }
+
+  #deadline(ms: number): Deadline {
+    const timers = this.#timers;
+    const deadline = {
+      fired: false,
+      stop: () => timers.clearTimeout(handle),
+    };
+    const handle = timers.setTimeout(() => {
+      deadline.fired = true;
+      this.#notify();
+    }, ms);
+    return deadline;
+  }
+
+  #next(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wake = resolve;
+    });
+  }
+}
