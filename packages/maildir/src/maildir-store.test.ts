@@ -1,0 +1,268 @@
+import { mkdir, readdir, readFile, rename, symlink, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Maildrop, Store } from '@poplar/session';
+import { exactSizeCalculator, type SizeCalculator } from '@poplar/size';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { identity, readAll, storeContext, tempDir, writeForeign } from '../test/fixtures/maildir-fixture.js';
+import { deliver } from './deliver.js';
+import { MaildirError } from './maildir-error.js';
+import { createMaildirStore } from './maildir-store.js';
+import { resolveMaildir } from './resolve-maildir.js';
+import { UID_LIST_FILE } from './uid-list.js';
+
+const alice = identity('alice');
+
+function listing(drop: Maildrop): Array<[string, number]> {
+  return Array.from({ length: drop.count }, (_, i) => [drop.uid(i), drop.size(i)]);
+}
+
+/** The exact calculator, counting how many messages it had to read. */
+function countingCalculator(): SizeCalculator & { reads: number } {
+  const inner = exactSizeCalculator();
+  const calc = {
+    name: 'counting',
+    exact: true,
+    reads: 0,
+    measure: (input: Parameters<SizeCalculator['measure']>[0]) =>
+      inner.measure({
+        ...input,
+        open: () => {
+          calc.reads++;
+          return input.open();
+        },
+      }),
+  };
+  return calc;
+}
+
+describe('createMaildirStore', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let maildir: string;
+  let store: Store;
+  const open = (s: Store = store) => s.open(alice, storeContext());
+
+  beforeEach(async () => {
+    dir = await tempDir();
+    maildir = await resolveMaildir(dir.path, 'alice');
+    store = createMaildirStore({ mailRoot: dir.path });
+  });
+  afterEach(() => dir.dispose());
+
+  it('opens an empty or brand-new maildrop', async () => {
+    const fresh = await store.open(identity('newcomer'), storeContext());
+    expect(fresh.count).toBe(0);
+    await fresh.commit([]);
+    await fresh.release();
+    expect((await readdir(join(dir.path, 'newcomer', 'Maildir'))).sort()).toEqual(['cur', 'new', 'tmp']);
+  });
+
+  it('lists delivered mail in UID order with exact sizes and streams it back unchanged', async () => {
+    const bodies = ['Subject: a\n\nline one\n.dot line\n', 'Subject: b\r\n\r\nno final newline', ''];
+    for (const body of bodies) await deliver(maildir, Buffer.from(body));
+    const drop = await open();
+    expect(listing(drop)).toEqual([
+      ['1', 31 + 4], // four bare LFs gain a CR each
+      ['2', 30 + 2], // the CRLF RETR adds after the last line
+      ['3', 0],
+    ]);
+    for (let i = 0; i < bodies.length; i++) {
+      expect(await readAll(await drop.read(i, new AbortController().signal))).toBe(bodies[i]);
+    }
+    await drop.release();
+  });
+
+  it('reports storage sizes when exact sizes are off', async () => {
+    await deliver(maildir, Buffer.from('a\nb\n'));
+    await writeForeign(maildir, 'new', '1700000000.V1I1M1.mx', 'x\ny\nz\n');
+    const drop = await createMaildirStore({ mailRoot: dir.path, exactSize: false }).open(alice, storeContext());
+    expect(listing(drop)).toEqual([
+      ['1', 4],
+      ['2', 6],
+    ]);
+  });
+
+  it('keeps a snapshot: mail delivered during a session is invisible to it', async () => {
+    await deliver(maildir, Buffer.from('first\n'));
+    const drop = await open();
+    await deliver(maildir, Buffer.from('second\n'));
+    await writeForeign(maildir, 'new', '1700000000.V1I2M1.mx', 'third\n');
+    expect(drop.count).toBe(1);
+    expect(await readAll(await drop.read(0, new AbortController().signal))).toBe('first\n');
+    const later = await open();
+    expect(later.count).toBe(3);
+  });
+
+  it('lets several sessions of one user run at once', async () => {
+    await deliver(maildir, Buffer.from('x\n'));
+    const [a, b] = await Promise.all([open(), open()]);
+    expect(listing(a)).toEqual(listing(b));
+  });
+
+  it('reads null for a message removed behind the session', async () => {
+    const { path } = await deliver(maildir, Buffer.from('gone soon\n'));
+    const drop = await open();
+    await unlink(path);
+    expect(await drop.read(0, new AbortController().signal)).toBeNull();
+  });
+
+  it('still reads a message another program moved to cur/ or re-flagged', async () => {
+    const { path, unique } = await deliver(maildir, Buffer.from('moving\n'));
+    const drop = await open();
+    await rename(path, join(maildir, 'cur', `${unique}:2,S`));
+    expect(await readAll(await drop.read(0, new AbortController().signal))).toBe('moving\n');
+    await rename(join(maildir, 'cur', `${unique}:2,S`), join(maildir, 'cur', `${unique}:2,RS`));
+    expect(await readAll(await drop.read(0, new AbortController().signal))).toBe('moving\n');
+    // And the UID stays.
+    const again = await open();
+    expect(listing(again)).toEqual(listing(drop));
+    await drop.commit([0]);
+    expect(await readdir(join(maildir, 'cur'))).toEqual([]);
+  });
+
+  it('keeps UIDs across opens and across a new store object, and never reuses a deleted one', async () => {
+    for (let i = 0; i < 3; i++) await deliver(maildir, Buffer.from(`m${i}\n`));
+    const first = await open();
+    expect(listing(first).map(([uid]) => uid)).toEqual(['1', '2', '3']);
+    await first.commit([2]);
+    const restarted = createMaildirStore({ mailRoot: dir.path });
+    const second = await open(restarted);
+    expect(listing(second).map(([uid]) => uid)).toEqual(['1', '2']);
+    await deliver(maildir, Buffer.from('after delete\n'));
+    await writeForeign(maildir, 'new', '1800000000.V1I9M1.mx', 'foreign\n');
+    const third = await open(restarted);
+    expect(listing(third).map(([uid]) => uid)).toEqual(['1', '2', '4', '5']);
+    // Removing everything and compacting the list keeps the counter.
+    await third.commit([0, 1, 2, 3]);
+    await writeForeign(maildir, 'new', '1800000001.V1I9M2.mx', 'more\n');
+    const fourth = await open(restarted);
+    expect(listing(fourth).map(([uid]) => uid)).toEqual(['6']);
+    expect(await readFile(join(maildir, UID_LIST_FILE), 'utf8')).toMatch(/^poplar-uidlist 1 next=7\n6 /);
+  });
+
+  it('numbers files found on disk by mtime, then name, and keeps files from other software as they are', async () => {
+    await writeForeign(maildir, 'cur', '1000.b.mx:2,S', 'late\n', 3000);
+    await writeForeign(maildir, 'new', '1000.c.mx', 'early\n', 1000);
+    await writeForeign(maildir, 'new', '1000.a.mx,S=6', 'tie a\n', 2000);
+    await writeForeign(maildir, 'cur', '1000.z.mx,S=6:2,', 'tie z\n', 2000);
+    const drop = await open();
+    const bodies = [];
+    for (let i = 0; i < drop.count; i++) bodies.push(await readAll(await drop.read(i, new AbortController().signal)));
+    expect(bodies).toEqual(['early\n', 'tie a\n', 'tie z\n', 'late\n']);
+    expect(listing(drop)).toEqual([
+      ['1', 7],
+      ['2', 7],
+      ['3', 7],
+      ['4', 6],
+    ]);
+    expect((await readdir(join(maildir, 'new'))).sort()).toEqual(['1000.a.mx,S=6', '1000.c.mx']);
+    expect((await readdir(join(maildir, 'cur'))).sort()).toEqual(['1000.b.mx:2,S', '1000.z.mx,S=6:2,']);
+  });
+
+  it('computes sizes of files without W= once, then answers from the UID list without reading mail', async () => {
+    const calc = countingCalculator();
+    const counted = createMaildirStore({ mailRoot: dir.path, sizeCalculator: calc });
+    await writeForeign(maildir, 'new', '1700000000.V1I1M1.mx', 'a\nb\n');
+    await writeForeign(maildir, 'cur', '1700000001.V1I1M2.mx,S=3:2,S', 'c\r\n');
+    await writeForeign(maildir, 'cur', '1700000002.V1I1M3.mx,S=2,W=999:2,S', 'd\n');
+    await deliver(maildir, Buffer.from('e\n'));
+    const first = await open(counted);
+    expect(calc.reads).toBe(2);
+    // The W= hint is trusted as written by the software that delivered the file.
+    expect(listing(first).map(([, size]) => size)).toEqual([3, 6, 3, 999]);
+    const listBefore = await readFile(join(maildir, UID_LIST_FILE), 'utf8');
+    const second = await open(counted);
+    const third = await open(createMaildirStore({ mailRoot: dir.path, sizeCalculator: calc }));
+    expect(calc.reads).toBe(2);
+    expect(listing(second)).toEqual(listing(first));
+    expect(listing(third)).toEqual(listing(first));
+    // The fast path wrote nothing.
+    expect(await readFile(join(maildir, UID_LIST_FILE), 'utf8')).toBe(listBefore);
+  });
+
+  it('adds exact sizes to a list written while exact sizes were off', async () => {
+    await writeForeign(maildir, 'new', '1700000000.V1I1M1.mx', 'a\nb\n');
+    await createMaildirStore({ mailRoot: dir.path, exactSize: false }).open(alice, storeContext());
+    expect(await readFile(join(maildir, UID_LIST_FILE), 'utf8')).toMatch(/ S=4\n$/);
+    const drop = await open();
+    expect(listing(drop)).toEqual([['1', 6]]);
+    expect(await readFile(join(maildir, UID_LIST_FILE), 'utf8')).toMatch(/ S=4 W=6\n$/);
+  });
+
+  it('commits exactly the marked messages, and again is harmless', async () => {
+    for (let i = 0; i < 6; i++) await deliver(maildir, Buffer.from(`m${i}\n`));
+    const drop = await open();
+    await drop.commit([1, 3, 3, 5]);
+    await drop.commit([1, 3, 5]);
+    const after = await open();
+    expect(listing(after).map(([uid]) => uid)).toEqual(['1', '3', '5']);
+    for (let i = 0; i < after.count; i++) {
+      expect(await readAll(await after.read(i, new AbortController().signal))).toBe(`m${i * 2}\n`);
+    }
+    await expect(drop.commit([6])).rejects.toThrow(RangeError);
+    await drop.release();
+    await drop.release();
+    await expect(drop.commit([0])).rejects.toThrow(/released/);
+  });
+
+  it('ignores symlinks, directories and dot files inside the Maildir', async () => {
+    const secret = join(dir.path, 'secret');
+    await writeFile(secret, 'top secret\n');
+    await symlink(secret, join(maildir, 'cur', '1700000000.V1I1M1.evil:2,S'));
+    await symlink(secret, join(maildir, 'new', '1700000000.V1I1M2.evil'));
+    await mkdir(join(maildir, 'new', '1700000000.V1I1M3.dir'));
+    await writeForeign(maildir, 'new', '.hidden', 'hidden\n');
+    await writeForeign(maildir, 'new', '1700000000.V1I1M4.ok', 'ok\n');
+    const drop = await open();
+    expect(drop.count).toBe(1);
+    expect(await readAll(await drop.read(0, new AbortController().signal))).toBe('ok\n');
+  });
+
+  it('does not follow a symlink swapped in for a message after login', async () => {
+    const { path } = await deliver(maildir, Buffer.from('real\n'));
+    const drop = await open();
+    const secret = join(dir.path, 'secret');
+    await writeFile(secret, 'top secret\n');
+    await unlink(path);
+    await symlink(secret, path);
+    expect(await drop.read(0, new AbortController().signal)).toBeNull();
+  });
+
+  it('streams large messages in big chunks and stops when the signal aborts', async () => {
+    const big = Buffer.alloc(1024 * 1024, 'y');
+    await deliver(maildir, big);
+    const drop = await open();
+    const sizes: number[] = [];
+    for await (const chunk of (await drop.read(0, new AbortController().signal))!) sizes.push(chunk.length);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(big.length);
+    expect(Math.min(...sizes.slice(0, -1))).toBeGreaterThanOrEqual(64 * 1024);
+    const controller = new AbortController();
+    const stream = (await drop.read(0, controller.signal))!;
+    const iterator = stream[Symbol.asyncIterator]();
+    await iterator.next();
+    controller.abort();
+    await expect(iterator.next()).rejects.toThrow();
+  });
+
+  it('maps identities through maildirFor, and refuses identities it does not know', async () => {
+    const custom = join(dir.path, 'vmail', 'example.org', 'bob');
+    const mapped = createMaildirStore({
+      mailRoot: dir.path,
+      maildirFor: (id) => (id.user === 'bob@example.org' ? custom : undefined),
+    });
+    expect((await mapped.open(identity('bob@example.org'), storeContext())).count).toBe(0);
+    await deliver(custom, Buffer.from('for bob\n'));
+    const drop = await mapped.open(identity('bob@example.org'), storeContext());
+    expect(drop.count).toBe(1);
+    const error = await mapped.open(identity('alice'), storeContext()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MaildirError);
+    expect(error).toMatchObject({ code: 'MAILDIR_ERR_NO_MAILDROP', kind: 'permanent' });
+  });
+
+  it('refuses a hostile user name with a permanent StoreError', async () => {
+    await expect(store.open(identity('../../etc'), storeContext())).rejects.toMatchObject({
+      name: 'MaildirError',
+      kind: 'permanent',
+      code: 'MAILDIR_ERR_BAD_USER',
+    });
+  });
+});

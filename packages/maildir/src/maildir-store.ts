@@ -1,0 +1,50 @@
+import type { Identity, Maildrop, Store, StoreContext } from '@poplar/session';
+import { exactSizeCalculator, type SizeCalculator, storageSizeCalculator } from '@poplar/size';
+import { MaildirError } from './maildir-error.js';
+import { prepareMaildir, resolveMaildir } from './resolve-maildir.js';
+import { takeSnapshot } from './take-snapshot.js';
+
+export interface MaildirStoreOptions {
+  /** Directory holding one folder per user: `<mailRoot>/<user>/Maildir`. */
+  readonly mailRoot: string;
+  /**
+   * Maps an identity to an absolute Maildir path instead of `<mailRoot>/<user>/Maildir`; undefined means the
+   * identity has no maildrop (MAILDIR_ERR_NO_MAILDROP).
+   */
+  readonly maildirFor?: (identity: Identity) => string | undefined;
+  /** EnableExactRFC822Size: exact CRLF sizes (default) or storage sizes in STAT and LIST. */
+  readonly exactSize?: boolean;
+  /** Overrides the calculator `exactSize` picks; its `exact` flag decides which size is cached and shown. */
+  readonly sizeCalculator?: SizeCalculator;
+  /** How long to wait for the UID list lock. Default 10 s. */
+  readonly lockTimeoutMs?: number;
+  /** When a UID list lock left by a crashed process counts as stale. Default 120 s. */
+  readonly staleLockMs?: number;
+}
+
+/**
+ * A Store over Maildirs (MS-STANXPOP3 2.1.3): no exclusive lock, so one user may have several sessions; each
+ * session sees the snapshot taken at login.
+ */
+export function createMaildirStore(options: MaildirStoreOptions): Store {
+  const calculator =
+    options.sizeCalculator ?? (options.exactSize === false ? storageSizeCalculator() : exactSizeCalculator());
+  const lock = {
+    ...(options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs }),
+    ...(options.staleLockMs === undefined ? {} : { staleMs: options.staleLockMs }),
+  };
+  const locate = async (identity: Identity): Promise<string> => {
+    if (options.maildirFor === undefined) return resolveMaildir(options.mailRoot, identity.user);
+    const path = options.maildirFor(identity);
+    if (path === undefined) {
+      throw new MaildirError('MAILDIR_ERR_NO_MAILDROP', 'permanent', `no maildrop for ${identity.user}`);
+    }
+    return prepareMaildir(path);
+  };
+  return {
+    async open(identity: Identity, ctx: StoreContext): Promise<Maildrop> {
+      const maildir = await locate(identity);
+      return takeSnapshot(maildir, { calculator, lock: { ...lock, signal: ctx.signal } });
+    },
+  };
+}

@@ -1,0 +1,161 @@
+import { lstat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseMaildirName, type SizeCalculator } from '@poplar/size';
+import { acquireDotLock, type DotLockOptions } from './dot-lock.js';
+import { errnoOf, ioError } from './maildir-error.js';
+import { FOLDERS, folderOf, type MaildirScan, scanMaildir, uniqueOf } from './maildir-scan.js';
+import { type Listing, MaildirSnapshot } from './maildir-snapshot.js';
+import { mapLimit } from './map-limit.js';
+import { messageChunks } from './message-file.js';
+import { readUidList, UID_LIST_LOCK, type UidEntry, type UidList, writeUidList } from './uid-list.js';
+
+export interface SnapshotOptions {
+  readonly calculator: SizeCalculator;
+  readonly lock?: DotLockOptions;
+}
+
+// Entries of removed messages are dropped whenever the list is rewritten; past this many (and a quarter of the
+// maildrop) an open rewrites it just for that.
+const STALE_LIMIT = 256;
+
+/**
+ * Takes a snapshot of a Maildir. Fast path, the usual case: every file is already in the UID list with the size
+ * needed, so it reads the list and the two folders, takes no lock and writes nothing. Otherwise it takes the lock,
+ * gives new files UIDs (by mtime, then name), computes their sizes once and rewrites the list.
+ */
+export async function takeSnapshot(maildir: string, options: SnapshotOptions): Promise<MaildirSnapshot> {
+  const exact = options.calculator.exact;
+  const listing = match(await readUidList(maildir), await scanMaildir(maildir), exact, true);
+  if (listing !== undefined) return new MaildirSnapshot(maildir, listing);
+  const lock = await acquireDotLock(join(maildir, UID_LIST_LOCK), options.lock);
+  try {
+    const list = await readUidList(maildir);
+    const scan = await scanMaildir(maildir);
+    if (await update(maildir, list, scan, options.calculator)) await writeUidList(maildir, list);
+    return new MaildirSnapshot(maildir, match(list, scan, exact, false)!);
+  } finally {
+    await lock.release();
+  }
+}
+
+/**
+ * The listing of the scanned files in UID order. Strict (the fast path): undefined when a file is not in the list,
+ * lacks the size needed, or the list has many stale entries. Otherwise files not in the list are left out.
+ */
+function match(list: UidList, scan: MaildirScan, exact: boolean, strict: boolean): Listing | undefined {
+  let slots = 0;
+  for (const entry of list.entries.values()) entry.slot = slots++;
+  const entryAt: Array<UidEntry | undefined> = new Array(slots);
+  const fileAt = new Int32Array(slots).fill(-1);
+  for (let i = 0; i < scan.names.length; i++) {
+    const entry = list.entries.get(uniqueOf(scan.names[i]!));
+    if (entry === undefined || (exact && entry.size === undefined)) {
+      if (strict) return undefined;
+      if (entry === undefined) continue;
+    }
+    // A message seen in both new/ and cur/ keeps the later one, cur/.
+    entryAt[entry.slot!] = entry;
+    fileAt[entry.slot!] = i;
+  }
+  let count = 0;
+  for (let slot = 0; slot < slots; slot++) if (fileAt[slot]! >= 0) count++;
+  if (strict && slots - count > STALE_LIMIT && (slots - count) * 4 > count) return undefined;
+  const listing = {
+    uids: new Float64Array(count),
+    sizes: new Float64Array(count),
+    storedSizes: new Float64Array(count),
+    folders: new Uint8Array(count),
+    offsets: new Uint32Array(count + 1),
+  };
+  const names: string[] = [];
+  let i = 0;
+  for (let slot = 0; slot < slots; slot++) {
+    const file = fileAt[slot]!;
+    if (file < 0) continue;
+    const entry = entryAt[slot]!;
+    const name = scan.names[file]!;
+    listing.uids[i] = entry.uid;
+    listing.storedSizes[i] = entry.storedSize;
+    listing.sizes[i] = exact ? (entry.size ?? entry.storedSize) : entry.storedSize;
+    listing.folders[i] = folderOf(scan, file);
+    names.push(name);
+    listing.offsets[i + 1] = listing.offsets[i]! + name.length;
+    i++;
+  }
+  return { ...listing, names: names.join('') };
+}
+
+/** Brings the list up to date with the scan. True when it changed. */
+async function update(maildir: string, list: UidList, scan: MaildirScan, calculator: SizeCalculator): Promise<boolean> {
+  let changed = false;
+  const files = new Map<string, { folder: 0 | 1; name: string }>();
+  scan.names.forEach((name, i) => {
+    files.set(uniqueOf(name), { folder: folderOf(scan, i), name });
+  });
+  if (scan.stable) {
+    for (const unique of list.entries.keys()) {
+      if (files.has(unique)) continue;
+      list.entries.delete(unique);
+      changed = true;
+    }
+  }
+  // Exact sizes the list lacks for files it knows (recorded while exact sizes were off).
+  const unsized = calculator.exact
+    ? [...files].filter(([unique]) => {
+        const entry = list.entries.get(unique);
+        return entry !== undefined && entry.size === undefined;
+      })
+    : [];
+  await mapLimit(unsized, 8, async ([unique, file]) => {
+    const entry = list.entries.get(unique)!;
+    const measured = await measure(maildir, file, unique, entry.storedSize, calculator);
+    if (typeof measured === 'number') {
+      entry.size = measured;
+      changed = true;
+    }
+  });
+  // New files: stat for mtime and size, measure, then number them in delivery order.
+  const fresh = [...files].filter(([unique]) => !list.entries.has(unique));
+  const found = await mapLimit(fresh, 32, async ([unique, file]) => {
+    const stats = await lstat(join(maildir, FOLDERS[file.folder], file.name)).catch((err: unknown) => {
+      if (errnoOf(err) === 'ENOENT') return undefined;
+      throw ioError(err, `cannot stat ${file.name}`);
+    });
+    if (stats === undefined || !stats.isFile()) return undefined;
+    const measured = await measure(maildir, file, unique, stats.size, calculator);
+    if (measured === undefined) return undefined;
+    const sizes = calculator.exact
+      ? { storedSize: stats.size, size: measured ?? undefined }
+      : { storedSize: measured ?? stats.size, size: parseMaildirName(file.name).hints.W };
+    return { unique, name: file.name, mtime: stats.mtimeMs, sizes };
+  });
+  const arrived = found.filter((f) => f !== undefined);
+  arrived.sort((a, b) => a.mtime - b.mtime || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const { unique, sizes } of arrived) {
+    list.entries.set(unique, { uid: list.next++, ...sizes });
+    changed = true;
+  }
+  return changed;
+}
+
+/** The calculator's answer; undefined when the file vanished meanwhile. */
+async function measure(
+  maildir: string,
+  file: { folder: 0 | 1; name: string },
+  unique: string,
+  storedSize: number,
+  calculator: SizeCalculator,
+): Promise<number | null | undefined> {
+  const path = join(maildir, FOLDERS[file.folder], file.name);
+  try {
+    return await calculator.measure({
+      key: unique,
+      storedSize,
+      hints: parseMaildirName(file.name).hints,
+      open: () => messageChunks(path, storedSize),
+    });
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') return undefined;
+    throw ioError(err, `cannot size ${file.name}`);
+  }
+}
