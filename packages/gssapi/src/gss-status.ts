@@ -1,0 +1,115 @@
+/**
+ * Names for GSS-API major status codes (RFC 2744 §3.9.1) and the MIT krb5 minor codes that matter to an acceptor.
+ * The minor codes are com_err codes as signed 32-bit numbers, as the binding reports them.
+ */
+
+const ROUTINE_ERRORS = [
+  undefined,
+  'GSS_S_BAD_MECH',
+  'GSS_S_BAD_NAME',
+  'GSS_S_BAD_NAMETYPE',
+  'GSS_S_BAD_BINDINGS',
+  'GSS_S_BAD_STATUS',
+  'GSS_S_BAD_SIG',
+  'GSS_S_NO_CRED',
+  'GSS_S_NO_CONTEXT',
+  'GSS_S_DEFECTIVE_TOKEN',
+  'GSS_S_DEFECTIVE_CREDENTIAL',
+  'GSS_S_CREDENTIALS_EXPIRED',
+  'GSS_S_CONTEXT_EXPIRED',
+  'GSS_S_FAILURE',
+  'GSS_S_BAD_QOP',
+  'GSS_S_UNAUTHORIZED',
+  'GSS_S_UNAVAILABLE',
+  'GSS_S_DUPLICATE_ELEMENT',
+  'GSS_S_NAME_NOT_MN',
+] as const;
+
+export type GssRoutineError = NonNullable<(typeof ROUTINE_ERRORS)[number]>;
+
+const SUPPLEMENTARY = [
+  'GSS_S_CONTINUE_NEEDED',
+  'GSS_S_DUPLICATE_TOKEN',
+  'GSS_S_OLD_TOKEN',
+  'GSS_S_UNSEQ_TOKEN',
+  'GSS_S_GAP_TOKEN',
+] as const;
+
+export type GssSupplementaryStatus = (typeof SUPPLEMENTARY)[number];
+
+/** The routine error of a major status (bits 16-23), e.g. 'GSS_S_DEFECTIVE_TOKEN'; undefined when there is none. */
+export function routineError(major: number): GssRoutineError | undefined {
+  return ROUTINE_ERRORS[(major >>> 16) & 0xff];
+}
+
+/** The supplementary status bits of a major status (bits 0-15), e.g. ['GSS_S_DUPLICATE_TOKEN']. */
+export function supplementaryStatus(major: number): GssSupplementaryStatus[] {
+  return SUPPLEMENTARY.filter((_, bit) => (major & (1 << bit)) !== 0);
+}
+
+/** MIT krb5 error codes an acceptor meets (from krb5.h). */
+export const KRB5_ERRORS = {
+  KRB5KRB_AP_ERR_BAD_INTEGRITY: -1765328353,
+  KRB5KRB_AP_ERR_TKT_EXPIRED: -1765328352,
+  KRB5KRB_AP_ERR_TKT_NYV: -1765328351,
+  KRB5KRB_AP_ERR_REPEAT: -1765328350,
+  KRB5KRB_AP_ERR_NOT_US: -1765328349,
+  KRB5KRB_AP_ERR_BADMATCH: -1765328348,
+  KRB5KRB_AP_ERR_SKEW: -1765328347,
+  KRB5KRB_AP_ERR_BADADDR: -1765328346,
+  KRB5KRB_AP_ERR_BADVERSION: -1765328345,
+  KRB5KRB_AP_ERR_MSG_TYPE: -1765328344,
+  KRB5KRB_AP_ERR_MODIFIED: -1765328343,
+  KRB5KRB_AP_ERR_BADORDER: -1765328342,
+  KRB5KRB_AP_ERR_ILL_CR_TKT: -1765328341,
+  KRB5KRB_AP_ERR_BADKEYVER: -1765328340,
+  KRB5KRB_AP_ERR_NOKEY: -1765328339,
+  KRB5KRB_AP_ERR_MUT_FAIL: -1765328338,
+  KRB5KRB_AP_ERR_BADDIRECTION: -1765328337,
+  KRB5KRB_AP_ERR_METHOD: -1765328336,
+  KRB5KRB_AP_ERR_BADSEQ: -1765328335,
+  KRB5KRB_AP_ERR_INAPP_CKSUM: -1765328334,
+  KRB5KRB_AP_ERR_TKT_INVALID: -1765328239,
+  KRB5_PROG_ETYPE_NOSUPP: -1765328234,
+  KRB5_PROG_KEYTYPE_NOSUPP: -1765328233,
+  KRB5_RC_MALLOC: -1765328224,
+  KRB5_RC_TYPE_NOTFOUND: -1765328223,
+  KRB5_RC_UNKNOWN: -1765328222,
+  KRB5_RC_REPLAY: -1765328221,
+  KRB5_RC_IO: -1765328220,
+  KRB5_RC_NOIO: -1765328219,
+  KRB5_RC_PARSE: -1765328218,
+  KRB5_RC_IO_EOF: -1765328217,
+  KRB5_RC_IO_MALLOC: -1765328216,
+  KRB5_RC_IO_PERM: -1765328215,
+  KRB5_RC_IO_IO: -1765328214,
+  KRB5_RC_IO_UNKNOWN: -1765328213,
+  KRB5_RC_IO_SPACE: -1765328212,
+  KRB5_KT_BADNAME: -1765328205,
+  KRB5_KT_UNKNOWN_TYPE: -1765328204,
+  KRB5_KT_NOTFOUND: -1765328203,
+  KRB5_KT_END: -1765328202,
+  KRB5_KT_IOERR: -1765328200,
+  KRB5_BAD_ENCTYPE: -1765328196,
+  KRB5_BAD_MSIZE: -1765328194,
+  KRB5_CONFIG_NODEFREALM: -1765328160,
+  KRB5_KT_KVNONOTFOUND: -1765328154,
+  KRB5_KT_FORMAT: -1765328149,
+  ASN1_MISSING_FIELD: 1859794433,
+  ASN1_OVERRUN: 1859794437,
+  ASN1_BAD_ID: 1859794438,
+  ASN1_BAD_LENGTH: 1859794439,
+  ASN1_BAD_FORMAT: 1859794440,
+  ASN1_PARSE_ERROR: 1859794441,
+} as const;
+
+export type Krb5ErrorName = keyof typeof KRB5_ERRORS;
+
+const KRB5_NAMES = new Map<number, Krb5ErrorName>(
+  Object.entries(KRB5_ERRORS).map(([name, code]) => [code, name as Krb5ErrorName]),
+);
+
+/** The krb5.h name of a minor status, e.g. 'KRB5KRB_AP_ERR_REPEAT'; undefined for codes not listed above. */
+export function krb5ErrorName(minor: number): Krb5ErrorName | undefined {
+  return KRB5_NAMES.get(minor | 0);
+}

@@ -1,0 +1,3 @@
+import { poplarVitest } from '../vitest.base.mjs';
+
+export default poplarVitest();
