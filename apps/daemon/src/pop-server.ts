@@ -1,0 +1,230 @@
+import { randomBytes } from 'node:crypto';
+import { type AddressInfo, createServer, isIP, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { ConnectionInfo, RunOptions, SessionSummary } from '@poplar/session';
+import type { ListenAddress } from './config/listen-address.js';
+import { type ConnectionLimiter, type ConnectionRefusal, clientAddress } from './connection-limiter.js';
+import type { Logger } from './logger.js';
+import type { SessionPolicy } from './session-policy.js';
+import { type TlsCredentials, upgradeToTls } from './tls-credentials.js';
+
+/** The engine as the server uses it: run one session over a stream; never rejects. */
+export interface SessionRunner {
+  run(stream: Duplex, connection: ConnectionInfo, options: RunOptions): Promise<SessionSummary>;
+}
+
+export type ListenerKind = 'plain' | 'tls';
+
+export interface PopServerOptions {
+  readonly runner: SessionRunner;
+  readonly policy: SessionPolicy;
+  readonly limiter: ConnectionLimiter;
+  readonly logger: Logger;
+  readonly tls: TlsCredentials | undefined;
+  /** Longest wait for a TLS handshake on the implicit-TLS listener. */
+  readonly handshakeTimeoutMs: number;
+  /** The line sent to a connection refused at accept. */
+  readonly refusal: string;
+}
+
+export interface BoundListener {
+  readonly kind: ListenerKind;
+  readonly address: string;
+  readonly port: number;
+}
+
+/** Refusals on the TLS port cost a handshake each: past this many at once, refused sockets are just closed. */
+const MAX_REFUSAL_HANDSHAKES = 16;
+const LINGER_MS = 5000;
+
+/**
+ * Listeners and connections: accepts, applies the connection limits, runs the TLS handshake on the implicit-TLS
+ * port, hands each stream to the session engine and logs one line per session. Holds no protocol logic.
+ */
+export class PopServer {
+  readonly #options: PopServerOptions;
+  readonly #servers: Server[] = [];
+  readonly #sockets = new Set<Socket>();
+  readonly #sessions = new Set<Promise<void>>();
+  readonly #shutdown = new AbortController();
+  #refusalHandshakes = 0;
+  #closing = false;
+
+  constructor(options: PopServerOptions) {
+    this.#options = options;
+  }
+
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  async listen(at: ListenAddress, kind: ListenerKind): Promise<BoundListener> {
+    if (kind === 'tls' && this.#options.tls === undefined)
+      throw new Error('an implicit-TLS listener needs a certificate');
+    const server = createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 }, (socket) =>
+      this.#accept(socket, kind),
+    );
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      // An IPv6 wildcard listener must not also claim IPv4, so "0.0.0.0:110" and "[::]:110" can both be bound.
+      server.listen({ host: at.host, port: at.port, ipv6Only: isIP(at.host) === 6 }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.#options.logger.error('listener-error', { kind, error: err }));
+    this.#servers.push(server);
+    const bound = server.address() as AddressInfo;
+    return { kind, address: bound.address, port: bound.port };
+  }
+
+  /**
+   * Stops accepting, lets sessions finish for `graceMs`, then ends the rest through the engine's abort signal
+   * (they get the shutdown -ERR and nothing is committed). Sockets still open after that are destroyed.
+   */
+  async close(graceMs: number): Promise<void> {
+    this.#closing = true;
+    // A server's close callback waits for its connections too, so it is awaited last.
+    const listenersClosed = Promise.all(this.#servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    if (!(await this.#settled(graceMs))) {
+      this.#shutdown.abort();
+      if (!(await this.#settled(LINGER_MS))) for (const socket of this.#sockets) socket.destroy();
+    }
+    await this.#settled(LINGER_MS);
+    await listenersClosed;
+  }
+
+  /** True when every session ended within `ms`. */
+  async #settled(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (this.#sessions.size > 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, left);
+      });
+      await Promise.race([Promise.all([...this.#sessions]), timeout]);
+      clearTimeout(timer);
+    }
+    return true;
+  }
+
+  #accept(socket: Socket, kind: ListenerKind): void {
+    // Errors before the session takes the stream (e.g. a reset) must not go unhandled.
+    socket.on('error', () => {});
+    if (this.#closing) {
+      socket.destroy();
+      return;
+    }
+    const address = clientAddress(socket.remoteAddress);
+    const refusal = this.#options.limiter.acquire(address);
+    if (refusal !== null) {
+      this.#refuse(socket, kind, address, refusal);
+      return;
+    }
+    this.#sockets.add(socket);
+    const session = this.#serve(socket, kind, address)
+      .catch((err: unknown) => {
+        this.#options.logger.error('connection-error', { address, error: err });
+        socket.destroy();
+      })
+      .finally(() => {
+        this.#options.limiter.release(address);
+        this.#sockets.delete(socket);
+        this.#sessions.delete(session);
+      });
+    this.#sessions.add(session);
+  }
+
+  async #serve(socket: Socket, kind: ListenerKind, address: string): Promise<void> {
+    const { logger, policy, runner } = this.#options;
+    const id = randomBytes(6).toString('base64url');
+    const started = Date.now();
+    let stream: Duplex = socket;
+    if (kind === 'tls') {
+      try {
+        stream = await upgradeToTls(socket, this.#tlsContext(), this.#options.handshakeTimeoutMs);
+      } catch (err) {
+        logger.info('tls-failed', { id, address, error: err });
+        socket.destroy();
+        return;
+      }
+    }
+    const connection: ConnectionInfo = {
+      id,
+      remoteAddress: address,
+      secure: kind === 'tls',
+      ...(socket.remotePort === undefined ? {} : { remotePort: socket.remotePort }),
+      ...(socket.localAddress === undefined ? {} : { localAddress: socket.localAddress }),
+      ...(socket.localPort === undefined ? {} : { localPort: socket.localPort }),
+    };
+    policy.begin(id);
+    const summary = await runner.run(stream, connection, { signal: this.#shutdown.signal });
+    const stats = policy.end(id);
+    logger.info('session', {
+      id,
+      address,
+      port: socket.remotePort,
+      listener: kind,
+      tls: kind === 'tls' || stats.startTls,
+      user: summary.user,
+      mechanism: stats.mechanism,
+      failedLogins: stats.failedLogins,
+      commands: summary.commands,
+      retrieved: summary.retrieved,
+      deleted: summary.deleted,
+      bytesIn: summary.bytesIn,
+      bytesOut: summary.bytesOut,
+      end: summary.end,
+      durationMs: Date.now() - started,
+    });
+    // After STLS the raw socket carries TLS records: ending it here could cut the encrypted tail short.
+    await linger(stream, !stats.startTls);
+  }
+
+  #tlsContext() {
+    const tls = this.#options.tls;
+    if (tls === undefined) throw new Error('no TLS certificate is configured');
+    return tls.context;
+  }
+
+  #refuse(socket: Socket, kind: ListenerKind, address: string, setting: ConnectionRefusal): void {
+    this.#options.logger.warn('connection-refused', { address, setting });
+    if (kind === 'plain') {
+      socket.end(this.#options.refusal);
+      void linger(socket);
+      return;
+    }
+    if (this.#refusalHandshakes >= MAX_REFUSAL_HANDSHAKES) {
+      socket.destroy();
+      return;
+    }
+    this.#refusalHandshakes += 1;
+    upgradeToTls(socket, this.#tlsContext(), this.#options.handshakeTimeoutMs)
+      .then((secure) => {
+        secure.end(this.#options.refusal);
+        return linger(secure);
+      })
+      .catch(() => socket.destroy())
+      .finally(() => {
+        this.#refusalHandshakes -= 1;
+      });
+  }
+}
+
+/** Lets the last reply drain after the session ended the stream, then makes sure the socket is gone. */
+function linger(stream: Duplex, end = true): Promise<void> {
+  if (stream.destroyed) return Promise.resolve();
+  if (end && !stream.writableEnded) stream.end();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      stream.destroy();
+      resolve();
+    }, LINGER_MS);
+    stream.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
