@@ -3,7 +3,8 @@ import { type AddressInfo, createServer, isIP, type Server, type Socket } from '
 import type { Duplex } from 'node:stream';
 import type { ConnectionInfo, RunOptions, SessionSummary } from '@poplar/session';
 import type { ListenAddress } from './config/listen-address.js';
-import { type ConnectionLimiter, type ConnectionRefusal, clientAddress } from './connection-limiter.js';
+import type { ConnectionLimiter, ConnectionRefusal } from './connection-limiter.js';
+import { type ConnectionEndpoints, type ProxyProtocolOptions, setUpConnection } from './connection-setup.js';
 import type { Logger } from './logger.js';
 import type { SessionPolicy } from './session-policy.js';
 import { type TlsCredentials, upgradeToTls } from './tls-credentials.js';
@@ -25,12 +26,16 @@ export interface PopServerOptions {
   readonly handshakeTimeoutMs: number;
   /** The line sent to a connection refused at accept. */
   readonly refusal: string;
+  /** Trusted proxies and header timeout, for listeners opened with `proxyProtocol`. */
+  readonly proxy?: ProxyProtocolOptions;
 }
 
 export interface BoundListener {
   readonly kind: ListenerKind;
   readonly address: string;
   readonly port: number;
+  /** Each connection starts with a PROXY protocol header from a trusted proxy. */
+  readonly proxyProtocol: boolean;
 }
 
 /** Refusals on the TLS port cost a handshake each: past this many at once, refused sockets are just closed. */
@@ -58,11 +63,13 @@ export class PopServer {
     return this.#sessions.size;
   }
 
-  async listen(at: ListenAddress, kind: ListenerKind): Promise<BoundListener> {
+  async listen(at: ListenAddress, kind: ListenerKind, proxyProtocol = false): Promise<BoundListener> {
     if (kind === 'tls' && this.#options.tls === undefined)
       throw new Error('an implicit-TLS listener needs a certificate');
+    const proxy = proxyProtocol ? this.#options.proxy : undefined;
+    if (proxyProtocol && proxy === undefined) throw new Error('a PROXY protocol listener needs trusted proxies');
     const server = createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 }, (socket) =>
-      this.#accept(socket, kind),
+      this.#accept(socket, kind, proxy),
     );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -75,7 +82,7 @@ export class PopServer {
     server.on('error', (err) => this.#options.logger.error('listener-error', { kind, error: err }));
     this.#servers.push(server);
     const bound = server.address() as AddressInfo;
-    return { kind, address: bound.address, port: bound.port };
+    return { kind, address: bound.address, port: bound.port, proxyProtocol };
   }
 
   /**
@@ -110,21 +117,42 @@ export class PopServer {
     return true;
   }
 
-  #accept(socket: Socket, kind: ListenerKind): void {
+  #accept(socket: Socket, kind: ListenerKind, proxy: ProxyProtocolOptions | undefined): void {
     // Errors before the session takes the stream (e.g. a reset) must not go unhandled.
     socket.on('error', () => {});
     if (this.#closing) {
       socket.destroy();
       return;
     }
-    const address = clientAddress(socket.remoteAddress);
+    // While a PROXY header is awaited the socket belongs to no session, but close() must still be able to end it.
+    this.#sockets.add(socket);
+    setUpConnection(socket, proxy)
+      .then((setup) => {
+        this.#sockets.delete(socket);
+        if (this.#closing) socket.destroy();
+        else if (setup.kind === 'ready') this.#admit(socket, kind, setup.endpoints);
+        else if (setup.kind === 'untrusted') this.#refuse(socket, kind, setup.peer, 'TrustedProxies');
+        else {
+          this.#options.logger.warn('proxy-header-failed', { address: setup.peer, reason: setup.reason });
+          socket.destroy();
+        }
+      })
+      .catch((err: unknown) => {
+        this.#options.logger.error('connection-error', { address: socket.remoteAddress, error: err });
+        socket.destroy();
+      });
+  }
+
+  /** Applies the connection limits to the client (the one a PROXY header named) and starts its session. */
+  #admit(socket: Socket, kind: ListenerKind, endpoints: ConnectionEndpoints): void {
+    const address = endpoints.remoteAddress;
     const refusal = this.#options.limiter.acquire(address);
     if (refusal !== null) {
       this.#refuse(socket, kind, address, refusal);
       return;
     }
     this.#sockets.add(socket);
-    const session = this.#serve(socket, kind, address)
+    const session = this.#serve(socket, kind, endpoints)
       .catch((err: unknown) => {
         this.#options.logger.error('connection-error', { address, error: err });
         socket.destroy();
@@ -137,8 +165,9 @@ export class PopServer {
     this.#sessions.add(session);
   }
 
-  async #serve(socket: Socket, kind: ListenerKind, address: string): Promise<void> {
+  async #serve(socket: Socket, kind: ListenerKind, endpoints: ConnectionEndpoints): Promise<void> {
     const { logger, policy, runner } = this.#options;
+    const { remoteAddress: address, remotePort, localAddress, localPort } = endpoints;
     const id = randomBytes(6).toString('base64url');
     const started = Date.now();
     let stream: Duplex = socket;
@@ -155,9 +184,9 @@ export class PopServer {
       id,
       remoteAddress: address,
       secure: kind === 'tls',
-      ...(socket.remotePort === undefined ? {} : { remotePort: socket.remotePort }),
-      ...(socket.localAddress === undefined ? {} : { localAddress: socket.localAddress }),
-      ...(socket.localPort === undefined ? {} : { localPort: socket.localPort }),
+      ...(remotePort === undefined ? {} : { remotePort }),
+      ...(localAddress === undefined ? {} : { localAddress }),
+      ...(localPort === undefined ? {} : { localPort }),
     };
     policy.begin(id);
     const summary = await runner.run(stream, connection, { signal: this.#shutdown.signal });
@@ -165,7 +194,8 @@ export class PopServer {
     logger.info('session', {
       id,
       address,
-      port: socket.remotePort,
+      port: remotePort,
+      proxy: endpoints.proxy,
       listener: kind,
       tls: kind === 'tls' || stats.startTls,
       user: summary.user,
@@ -189,7 +219,7 @@ export class PopServer {
     return tls.context;
   }
 
-  #refuse(socket: Socket, kind: ListenerKind, address: string, setting: ConnectionRefusal): void {
+  #refuse(socket: Socket, kind: ListenerKind, address: string, setting: ConnectionRefusal | 'TrustedProxies'): void {
     this.#options.logger.warn('connection-refused', { address, setting });
     if (kind === 'plain') {
       socket.end(this.#options.refusal);

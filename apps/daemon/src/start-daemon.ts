@@ -1,5 +1,6 @@
 import { createPasswordVerifier, openUserDatabase, type UserDatabase } from '@poplar/auth';
 import { createSessionEngine } from '@poplar/session';
+import { createCidrMatcher } from '@poplar/wire';
 import { ConfigError } from './config/config-error.js';
 import type { DaemonConfig } from './config/daemon-config.js';
 import { formatListenAddress } from './config/listen-address.js';
@@ -70,6 +71,14 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     tls,
     handshakeTimeoutMs,
     refusal: REFUSAL_LINE,
+    ...(config.proxy === undefined
+      ? {}
+      : {
+          proxy: {
+            trusted: createCidrMatcher(config.proxy.trustedProxies),
+            headerTimeoutMs: config.proxy.headerTimeoutMs,
+          },
+        }),
   });
 
   const listeners: BoundListener[] = [];
@@ -80,7 +89,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     ] as const) {
       for (const address of addresses) {
         try {
-          const bound = await server.listen(address, kind);
+          const bound = await server.listen(address, kind, address.proxyProtocol);
           listeners.push(bound);
           logger.info('listening', { ...bound });
         } catch (err) {

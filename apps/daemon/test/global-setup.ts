@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
  * (turbo skips what is up to date). POPLAR_SKIP_BUILD=1 skips this step.
  */
 export default function setup(): void {
-  // For a quick rerun when dist is known to be fresh.
-  if (process.env.POPLAR_SKIP_BUILD === '1') return;
+  // For a quick rerun when dist is known to be fresh; under turbo the test task already depends on the build.
+  if (process.env.POPLAR_SKIP_BUILD === '1' || process.env.TURBO_HASH !== undefined) return;
   const root = fileURLToPath(new URL('../../..', import.meta.url));
   // Through pnpm, which turbo needs on PATH.
   execFileSync(

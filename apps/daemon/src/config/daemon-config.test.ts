@@ -26,10 +26,11 @@ describe('parseDaemonConfig', () => {
     expect(config.exactSize).toBe(true);
     expect(config.mechanisms).toEqual(['NTLM', 'GSSAPI', 'PLAIN']);
     expect(config.plainListeners).toEqual([
-      { host: '0.0.0.0', port: 110 },
-      { host: '::', port: 110 },
+      { host: '0.0.0.0', port: 110, proxyProtocol: false },
+      { host: '::', port: 110, proxyProtocol: false },
     ]);
     expect(config.tlsListeners).toEqual([]);
+    expect(config.proxy).toBeUndefined();
   });
 
   it('reads settings, IPv6 listeners and nested tables', () => {
@@ -41,12 +42,12 @@ describe('parseDaemonConfig', () => {
     );
     expect(config.session.loginType).toBe('PlainTextLogin');
     expect(config.plainListeners).toEqual([
-      { host: '::1', port: 1110 },
-      { host: '127.0.0.1', port: 0 },
+      { host: '::1', port: 1110, proxyProtocol: false },
+      { host: '127.0.0.1', port: 0, proxyProtocol: false },
     ]);
     expect(config.tlsListeners).toEqual([
-      { host: '0.0.0.0', port: 995 },
-      { host: '::', port: 995 },
+      { host: '0.0.0.0', port: 995, proxyProtocol: false },
+      { host: '::', port: 995, proxyProtocol: false },
     ]);
     expect(config.tls).toEqual({ certificateFile: '/etc/poplar/cert.pem', keyFile: '/etc/poplar/key.pem' });
     expect(config.mechanisms).toEqual(['PLAIN']);

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { DEFAULT_SETTINGS, type LoginType, type SessionSettings } from '@poplar/session';
 import { parse, TomlError, type TomlTable } from 'smol-toml';
 import { ConfigError } from './config-error.js';
-import { type ListenAddress, parseListenAddress } from './listen-address.js';
+import { type ListenerConfig, type ProxySettings, readListeners } from './listener-config.js';
 import { type ConfigSource, TableReader } from './table-reader.js';
 
 export const MECHANISM_NAMES = ['NTLM', 'GSSAPI', 'PLAIN'] as const;
@@ -49,8 +49,10 @@ export interface DaemonConfig {
   readonly file: string;
   readonly session: SessionSettings;
   readonly exactSize: boolean;
-  readonly plainListeners: readonly ListenAddress[];
-  readonly tlsListeners: readonly ListenAddress[];
+  readonly plainListeners: readonly ListenerConfig[];
+  readonly tlsListeners: readonly ListenerConfig[];
+  /** Set when a listener expects a PROXY protocol header. */
+  readonly proxy: ProxySettings | undefined;
   readonly tls: TlsFiles | undefined;
   readonly mailRoot: string;
   readonly usersFile: string;
@@ -65,17 +67,7 @@ export interface DaemonConfig {
   readonly gssapi: GssapiSettings;
 }
 
-const DEFAULT_PLAIN = ['0.0.0.0:110', '[::]:110'];
-const DEFAULT_TLS = ['0.0.0.0:995', '[::]:995'];
 const INT_MAX = 2_147_483_647;
-
-function listeners(reader: TableReader, key: string, fallback: readonly string[]): ListenAddress[] {
-  return reader.stringList(key, fallback).map((text) => {
-    const address = parseListenAddress(text);
-    if (typeof address === 'string') throw reader.error(key, address);
-    return address;
-  });
-}
 
 function mechanisms(reader: TableReader): MechanismName[] {
   const names = reader.stringList('Mechanisms', MECHANISM_NAMES);
@@ -147,8 +139,7 @@ export function parseDaemonConfig(text: string, file: string): DaemonConfig {
   const source: ConfigSource = { file, text };
   const root = new TableReader(source, document);
   const tls = tlsFiles(root);
-  const plainListeners = listeners(root, 'UnencryptedOrTLSBindings', DEFAULT_PLAIN);
-  const tlsListeners = listeners(root, 'SSLBindings', tls === undefined ? [] : DEFAULT_TLS);
+  const { plainListeners, tlsListeners, proxy } = readListeners(root, tls !== undefined);
   if (tlsListeners.length > 0 && tls === undefined) {
     throw root.error('SSLBindings', 'implicit-TLS listeners need TlsCertificateFile and TlsKeyFile');
   }
@@ -163,6 +154,7 @@ export function parseDaemonConfig(text: string, file: string): DaemonConfig {
     exactSize: root.boolean('EnableExactRFC822Size', true),
     plainListeners,
     tlsListeners,
+    proxy,
     tls,
     mailRoot: root.path('MailRoot'),
     usersFile: root.path('UsersFile'),

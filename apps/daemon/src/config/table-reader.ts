@@ -105,6 +105,21 @@ export class TableReader {
     return value as string[];
   }
 
+  /**
+   * An array whose items are strings or inline tables (a value with options). Tables come back as readers located
+   * at `key`, so their errors name the array's line and finish() rejects their unknown keys.
+   */
+  stringOrTableList(key: string, fallback: readonly string[]): Array<string | TableReader> {
+    const value = this.#get(key);
+    if (value === undefined) return [...fallback];
+    if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' || isTable(item))) {
+      throw this.error(key, 'must be an array of strings or inline tables');
+    }
+    return value.map((item) =>
+      typeof item === 'string' ? item : new TableReader(this.#source, item as TomlTable, [...this.#path, key]),
+    );
+  }
+
   /** A file path; relative paths are taken from the config file's folder. */
   optionalPath(key: string): string | undefined {
     const value = this.optionalString(key, 4096);
