@@ -1,6 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   checkHashSettings,
+  DEFAULT_HASH_SETTINGS,
   decoyPasswordHash,
   formatPasswordHash,
   type HashSettings,
@@ -8,6 +14,21 @@ import {
   parsePasswordHash,
   verifyPassword,
 } from './password-hash.js';
+import { openUserDatabase } from './user-database.js';
+import { parseUsersFile, UsersFileError } from './users-file.js';
+
+// Records what each sha512-crypt digest costs (the work depends only on these three numbers); the digest still runs.
+const digests = vi.hoisted(() => [] as { password: number; salt: number; rounds: number }[]);
+vi.mock('./sha512-crypt.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('./sha512-crypt.js')>();
+  return {
+    ...original,
+    sha512CryptDigest: (password: Uint8Array, salt: Uint8Array, rounds: number) => {
+      digests.push({ password: password.length, salt: salt.length, rounds });
+      return original.sha512CryptDigest(password, salt, rounds);
+    },
+  };
+});
 
 const FAST: HashSettings = { scheme: 'scrypt', N: 1024, r: 8, p: 1 };
 const FAST_PBKDF2: HashSettings = { scheme: 'pbkdf2-sha256', iterations: 1000 };
@@ -101,5 +122,212 @@ describe('parsePasswordHash', () => {
       expect((err as Error).message).not.toContain(hash);
       expect((err as Error).message).not.toContain(salt);
     }
+  });
+});
+
+// Drepper's spec vectors, in the forms Dovecot ({SHA512-CRYPT}) and /etc/shadow write them.
+const HELLO = '$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1';
+const HELLO_10000 =
+  '$6$rounds=10000$saltstringsaltst$OW1/O6BYHV6BcXZu8QVeXbDWra3Oeqh0sbHbbMCVNSnCM/UrjmM0Dp8vOuZeHBy/YTBmSK6H9qs/y3RnOaw5v.';
+const CRYPT: HashSettings = { scheme: 'sha512-crypt' };
+
+describe('sha512-crypt', () => {
+  it.each([CRYPT, { scheme: 'sha512-crypt', rounds: 1000 } as const])('round-trips with %o', async (settings) => {
+    const encoded = await hashPassword('correct horse', settings);
+    const rounds = settings.rounds === undefined ? '' : `rounds=${settings.rounds}\\$`;
+    expect(encoded).toMatch(new RegExp(`^\\$6\\$${rounds}[./0-9A-Za-z]{16}\\$[./0-9A-Za-z]{86}$`));
+    expect(await verifyPassword('correct horse', encoded)).toBe(true);
+    expect(await verifyPassword('correct horsE', encoded)).toBe(false);
+    expect(await verifyPassword('', encoded)).toBe(false);
+    expect(parsePasswordHash(encoded).settings).toEqual(settings);
+  });
+
+  it.each([
+    HELLO,
+    `{SHA512-CRYPT}${HELLO}`,
+    `{sha512-crypt}${HELLO}`,
+    `{CRYPT}${HELLO}`,
+  ])('verifies %s and stores it in crypt(3) form', async (stored) => {
+    expect(await verifyPassword('Hello world!', stored)).toBe(true);
+    expect(await verifyPassword('Hello world?', stored)).toBe(false);
+    expect(formatPasswordHash(parsePasswordHash(stored))).toBe(HELLO);
+  });
+
+  it('keeps an explicit rounds= field', async () => {
+    expect(await verifyPassword('Hello world!', HELLO_10000)).toBe(true);
+    expect(formatPasswordHash(parsePasswordHash(HELLO_10000))).toBe(HELLO_10000);
+    const explicitDefault = HELLO.replace('$6$', '$6$rounds=5000$');
+    expect(await verifyPassword('Hello world!', explicitDefault)).toBe(true);
+    expect(formatPasswordHash(parsePasswordHash(explicitDefault))).toBe(explicitDefault);
+  });
+
+  it('bounds rounds at 1000..1000000 and passwords at 511 octets', async () => {
+    expect(checkHashSettings({ scheme: 'sha512-crypt', rounds: 999 })).toMatch(/rounds must be 1000\.\.1000000/);
+    expect(checkHashSettings({ scheme: 'sha512-crypt', rounds: 1_000_001 })).toMatch(/rounds must/);
+    expect(checkHashSettings({ scheme: 'sha512-crypt', rounds: 5000.5 })).toMatch(/rounds must/);
+    expect(checkHashSettings({ scheme: 'sha512-crypt', rounds: 1_000_000 })).toBeNull();
+    await expect(hashPassword('pw', { scheme: 'sha512-crypt', rounds: 10 })).rejects.toThrow(RangeError);
+    expect(() => parsePasswordHash(HELLO_10000.replace('10000', '2000000'))).toThrow(/rounds must be 1000\.\.1000000/);
+    await expect(hashPassword('x'.repeat(512), CRYPT)).rejects.toThrow(/at most 511 octets/);
+    expect(await hashPassword('\u00e9'.repeat(255), CRYPT)).toMatch(/^\$6\$/);
+    digests.length = 0;
+    expect(await verifyPassword('x'.repeat(512), HELLO)).toBe(false);
+    expect(digests).toEqual([]);
+  });
+
+  const [, , salt = '', hash = ''] = HELLO.split('$');
+  it.each([
+    [`$1$saltsalt$qjXMvbEw8oaL.CzflDugX/`, /only \$6\$ \(sha512-crypt\)/],
+    [`$2b$10$${hash.slice(0, 53)}`, /only \$6\$ \(sha512-crypt\)/],
+    [`$y$j9T$${salt}$${hash.slice(0, 43)}`, /only \$6\$ \(sha512-crypt\)/],
+    [`{SHA512-CRYPT}$5$${salt}$${hash.slice(0, 43)}`, /only \$6\$ \(sha512-crypt\)/],
+    [`{SSHA512}${hash}`, /Dovecot schemes only \{SHA512-CRYPT\}/],
+    [`{SHA512-CRYPT.b64}${HELLO}`, /Dovecot schemes only \{SHA512-CRYPT\}/],
+    [`{SHA512-CRYPT}{SHA512-CRYPT}${HELLO}`, /Dovecot schemes only \{SHA512-CRYPT\}/],
+    [` ${HELLO}`, /unknown password hash scheme/],
+    [`$6$${salt}$${hash.slice(0, -1)}`, /sha512-crypt hash must be/],
+    [`$6$rounds=500$${salt}$${hash}`, /sha512-crypt hash must be/],
+    [`$6$${salt}x${salt}$${hash}`, /sha512-crypt hash must be/],
+  ])('refuses %j', (text, message) => {
+    expect(() => parsePasswordHash(text)).toThrow(message);
+    expect(() => parsePasswordHash(text)).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining(hash) }),
+    );
+  });
+
+  it('makes decoys that match nothing but cost what a real hash costs', async () => {
+    const real = parsePasswordHash(await hashPassword('pw', CRYPT));
+    const decoy = decoyPasswordHash(CRYPT);
+    expect(decoy.settings).toEqual(CRYPT);
+    expect([decoy.salt.length, decoy.hash.length]).toEqual([real.salt.length, real.hash.length]);
+    expect(formatPasswordHash(decoy)).toMatch(/^\$6\$[./0-9A-Za-z]{16}\$[./0-9A-Za-z]{86}$/);
+    digests.length = 0;
+    expect(await verifyPassword('pw', decoy)).toBe(false);
+    expect(await verifyPassword('pw', real)).toBe(true);
+    expect(digests).toEqual([
+      { password: 2, salt: 16, rounds: 5000 },
+      { password: 2, salt: 16, rounds: 5000 },
+    ]);
+  });
+
+  describe.skipIf(!existsSync('/usr/bin/doveadm'))('with Dovecot (doveadm pw)', () => {
+    const doveadm = (...args: string[]): string => execFileSync('/usr/bin/doveadm', args).toString().trim();
+
+    it('verifies what doveadm makes', async () => {
+      for (const rounds of [[], ['-r', '7000']]) {
+        const stored = doveadm('pw', '-s', 'SHA512-CRYPT', ...rounds, '-p', 'pässword 1');
+        expect(stored).toMatch(/^\{SHA512-CRYPT\}\$6\$/);
+        expect(await verifyPassword('pässword 1', stored)).toBe(true);
+        expect(await verifyPassword('pässword 2', stored)).toBe(false);
+      }
+    });
+
+    it('makes what doveadm verifies', async () => {
+      for (const settings of [CRYPT, { scheme: 'sha512-crypt', rounds: 7000 } as const]) {
+        const stored = await hashPassword('pässword 1', settings);
+        expect(doveadm('pw', '-t', `{SHA512-CRYPT}${stored}`, '-p', 'pässword 1')).toMatch(/\(verified\)/);
+        expect(() =>
+          execFileSync('/usr/bin/doveadm', ['pw', '-t', stored, '-p', 'pässword 2'], { stdio: 'pipe' }),
+        ).toThrow();
+      }
+    });
+  });
+});
+
+describe('sha512-crypt in the users file', () => {
+  let dir: string;
+  let file: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'poplar-crypt-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    file = join(dir, `users-${Math.random().toString(36).slice(2)}`);
+  });
+
+  it('logs in users imported from Dovecot and /etc/shadow, and writes their hashes back in crypt(3) form', async () => {
+    const lines = [
+      '# imported from Dovecot and /etc/shadow',
+      `alice:{SHA512-CRYPT}${HELLO}:maildir=/var/mail/alice`,
+      `bob:${HELLO_10000}`,
+      `carol:{SHA512-CRYPT}${HELLO}:flags=disabled`,
+    ];
+    await writeFile(file, `${lines.join('\n')}\n`, { mode: 0o600 });
+    await chmod(file, 0o600);
+    const db = await openUserDatabase(file, { hashSettings: CRYPT });
+    expect(db.list().map((user) => user.scheme)).toEqual(['sha512-crypt', 'sha512-crypt', 'sha512-crypt']);
+    expect(await db.checkPassword('ALICE', 'Hello world!')).toBe('alice');
+    expect(await db.checkPassword('bob', 'Hello world!')).toBe('bob');
+    expect(await db.checkPassword('bob', 'Hello world')).toBeNull();
+    expect(await db.checkPassword('carol', 'Hello world!')).toBeNull();
+
+    await db.add('dave', 'dave pw');
+    expect((await readFile(file, 'utf8')).split('\n')).toEqual([
+      lines[0],
+      `alice:${HELLO}:nt=:maildir=/var/mail/alice:flags=`,
+      `bob:${HELLO_10000}:nt=:maildir=:flags=`,
+      `carol:${HELLO}:nt=:maildir=:flags=disabled`,
+      expect.stringMatching(/^dave:\$6\$[./0-9A-Za-z]{16}\$[./0-9A-Za-z]{86}:nt=:maildir=:flags=$/),
+      '',
+    ]);
+    expect(await db.checkPassword('dave', 'dave pw')).toBe('dave');
+  });
+
+  it('costs the same digest for an unknown user, a disabled one and a wrong password', async () => {
+    const db = await openUserDatabase(file, { hashSettings: CRYPT, create: true });
+    await db.add('alice', 'alice pw');
+    await db.add('bob', 'bob pw', { disabled: true });
+    digests.length = 0;
+    expect(await db.checkPassword('alice', 'guess')).toBeNull();
+    expect(await db.checkPassword('bob', 'guess')).toBeNull();
+    expect(await db.checkPassword('nobody', 'guess')).toBeNull();
+    expect(digests).toEqual(Array(3).fill({ password: 5, salt: 16, rounds: 5000 }));
+  });
+
+  it.each([
+    [`bob:{SHA512-CRYPT}${HELLO.slice(0, -1)}`, /sha512-crypt hash must be/],
+    [`bob:${HELLO_10000.replace('10000', '5000000')}`, /sha512-crypt: rounds must be 1000\.\.1000000/],
+    ['bob:$1$saltsalt$qjXMvbEw8oaL.CzflDugX/', /only \$6\$/],
+    ['bob:{PLAIN}secret', /Dovecot schemes only/],
+  ])('names the file and line of a bad stored hash: %s', (line, reason) => {
+    const text = `# users\nalice:${HELLO}\n${line}\n`;
+    let error: unknown;
+    try {
+      parseUsersFile(text, '/etc/poplar/users');
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(UsersFileError);
+    expect(error).toMatchObject({ file: '/etc/poplar/users', line: 3 });
+    expect((error as Error).message).toMatch(/^\/etc\/poplar\/users:3: user bob: /);
+    expect((error as Error).message).toMatch(reason);
+    expect((error as Error).message).not.toContain(line.slice(4));
+  });
+});
+
+describe('micro-benchmark: 100 verifications (printed, not asserted)', () => {
+  async function rate(label: string, stored: string, concurrency: number): Promise<void> {
+    const count = 100;
+    let next = 0;
+    let ok = 0;
+    const start = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next++ < count) if (await verifyPassword('bench pw', stored)) ok++;
+      }),
+    );
+    const seconds = (performance.now() - start) / 1000;
+    console.log(`${label}, ${concurrency} at a time: ${(count / seconds).toFixed(0)} verifications/s`);
+    expect(ok).toBe(count);
+  }
+
+  it('sha512-crypt rounds=5000 vs scrypt N=16384,r=8,p=1', { timeout: 120_000 }, async () => {
+    const crypt = await hashPassword('bench pw', CRYPT);
+    const scrypt = await hashPassword('bench pw', DEFAULT_HASH_SETTINGS);
+    await rate('sha512-crypt rounds=5000', crypt, 1);
+    await rate('sha512-crypt rounds=5000', crypt, 8);
+    await rate('scrypt N=16384,r=8,p=1', scrypt, 8);
   });
 });

@@ -3,13 +3,24 @@
  *
  *   scrypt$N=16384,r=8,p=1$<salt>$<hash>
  *   pbkdf2-sha256$i=600000$<salt>$<hash>
+ *   $6$[rounds=N$]<salt>$<hash>                    sha512-crypt, as crypt(3) writes it (see sha512-crypt.ts)
  *
- * salt and hash are unpadded base64. Both KDFs run asynchronously in libuv's thread pool, so a login never blocks
- * the event loop. Parameters read from a file are bounded, so a damaged or hostile entry cannot ask for gigabytes of
- * memory or minutes of CPU.
+ * For the first two, salt and hash are unpadded base64. sha512-crypt hashes are also read with Dovecot's scheme
+ * prefix, {SHA512-CRYPT}$6$... or {CRYPT}$6$..., and written without it. Every KDF runs off the main thread (libuv's
+ * thread pool, or worker threads for sha512-crypt), so a login never blocks the event loop. Parameters read from a
+ * file are bounded, so a damaged or hostile entry cannot ask for gigabytes of memory or minutes of CPU.
  */
 import { pbkdf2, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { decodeBase64, encodeBase64 } from './base64.js';
+import {
+  formatSha512Crypt,
+  parseSha512Crypt,
+  randomSha512CryptSalt,
+  SHA512_CRYPT_DEFAULT_ROUNDS,
+  SHA512_CRYPT_MAX_PASSWORD,
+  SHA512_CRYPT_MIN_ROUNDS,
+  sha512CryptDigest,
+} from './sha512-crypt.js';
 
 export interface ScryptSettings {
   readonly scheme: 'scrypt';
@@ -24,7 +35,14 @@ export interface Pbkdf2Settings {
   readonly iterations: number;
 }
 
-export type HashSettings = ScryptSettings | Pbkdf2Settings;
+/** crypt(3)'s SHA-512 scheme, for hashes imported from Dovecot or /etc/shadow. */
+export interface Sha512CryptSettings {
+  readonly scheme: 'sha512-crypt';
+  /** SHA-512 rounds, 1000..1000000. Absent: the scheme's default of 5000, and no rounds= field is written. */
+  readonly rounds?: number;
+}
+
+export type HashSettings = ScryptSettings | Pbkdf2Settings | Sha512CryptSettings;
 
 /** scrypt with 16 MiB of memory per hash: about 50 ms on a current core. */
 export const DEFAULT_HASH_SETTINGS: HashSettings = Object.freeze({ scheme: 'scrypt', N: 16384, r: 8, p: 1 });
@@ -37,8 +55,12 @@ export interface PasswordHash {
 
 const SALT_BYTES = 16;
 const HASH_BYTES = 32;
+/** sha512-crypt keeps the whole SHA-512 digest. */
+const CRYPT_HASH_BYTES = 64;
 const MAX_SCRYPT_MEMORY = 256 * 1024 * 1024;
 const MAX_PBKDF2_ITERATIONS = 10_000_000;
+/** Poplar's own cap, far below the spec's 999999999: a million rounds already cost seconds of CPU per login. */
+const MAX_CRYPT_ROUNDS = 1_000_000;
 
 /** Why `settings` is out of bounds, or null when they are usable. */
 export function checkHashSettings(settings: HashSettings): string | null {
@@ -57,11 +79,25 @@ export function checkHashSettings(settings: HashSettings): string | null {
     }
     return null;
   }
+  if (settings.scheme === 'sha512-crypt') {
+    const { rounds = SHA512_CRYPT_DEFAULT_ROUNDS } = settings;
+    if (!Number.isInteger(rounds) || rounds < SHA512_CRYPT_MIN_ROUNDS || rounds > MAX_CRYPT_ROUNDS) {
+      return `rounds must be ${SHA512_CRYPT_MIN_ROUNDS}..${MAX_CRYPT_ROUNDS}`;
+    }
+    return null;
+  }
   return 'unknown scheme';
 }
 
-function derive(settings: HashSettings, password: string, salt: Uint8Array, length: number): Promise<Buffer> {
-  const secret = Buffer.from(password, 'utf8');
+/** Whether the scheme can hash `secret` at all: crypt(3) implementations refuse passwords over 511 octets. */
+function accepts(settings: HashSettings, secret: Uint8Array): boolean {
+  return settings.scheme !== 'sha512-crypt' || secret.length <= SHA512_CRYPT_MAX_PASSWORD;
+}
+
+function derive(settings: HashSettings, secret: Buffer, salt: Uint8Array, length: number): Promise<Uint8Array> {
+  if (settings.scheme === 'sha512-crypt') {
+    return sha512CryptDigest(secret, salt, settings.rounds ?? SHA512_CRYPT_DEFAULT_ROUNDS);
+  }
   return new Promise((resolve, reject) => {
     const done = (err: Error | null, key: Buffer): void => (err ? reject(err) : resolve(key));
     if (settings.scheme === 'scrypt') {
@@ -73,14 +109,15 @@ function derive(settings: HashSettings, password: string, salt: Uint8Array, leng
   });
 }
 
-function formatSettings(settings: HashSettings): string {
-  return settings.scheme === 'scrypt'
-    ? `scrypt$N=${settings.N},r=${settings.r},p=${settings.p}`
-    : `pbkdf2-sha256$i=${settings.iterations}`;
-}
-
-export function formatPasswordHash(hash: PasswordHash): string {
-  return `${formatSettings(hash.settings)}$${encodeBase64(hash.salt)}$${encodeBase64(hash.hash)}`;
+export function formatPasswordHash({ settings, salt, hash }: PasswordHash): string {
+  if (settings.scheme === 'sha512-crypt') {
+    return formatSha512Crypt(settings.rounds === undefined ? { salt, hash } : { rounds: settings.rounds, salt, hash });
+  }
+  const params =
+    settings.scheme === 'scrypt'
+      ? `scrypt$N=${settings.N},r=${settings.r},p=${settings.p}`
+      : `pbkdf2-sha256$i=${settings.iterations}`;
+  return `${params}$${encodeBase64(salt)}$${encodeBase64(hash)}`;
 }
 
 const INTEGER = /^[1-9][0-9]{0,9}$/;
@@ -108,8 +145,26 @@ function parseSettings(scheme: string, params: string): HashSettings | string {
   return 'unknown password hash scheme';
 }
 
+// Dovecot's tags for crypt(3) hashes; {CRYPT} hands the hash to crypt(3), which reads "$6$" as SHA512-CRYPT.
+const DOVECOT_PREFIX = /^\{(?:SHA512-CRYPT|CRYPT)\}/i;
+
+/** `$6$...`, optionally with a Dovecot prefix. */
+function parseCryptHash(text: string): PasswordHash {
+  const crypt = text.replace(DOVECOT_PREFIX, '');
+  if (crypt.startsWith('{'))
+    throw new Error('of the Dovecot schemes only {SHA512-CRYPT} (and {CRYPT} with $6$) is supported');
+  if (!crypt.startsWith('$6$')) throw new Error('of the crypt(3) schemes only $6$ (sha512-crypt) is supported');
+  const { rounds, salt, hash } = parseSha512Crypt(crypt);
+  const settings: Sha512CryptSettings =
+    rounds === undefined ? { scheme: 'sha512-crypt' } : { scheme: 'sha512-crypt', rounds };
+  const problem = checkHashSettings(settings);
+  if (problem) throw new Error(`sha512-crypt: ${problem}`);
+  return { settings, salt, hash };
+}
+
 /** Parses an encoded hash. Throws an Error whose message never contains the hash itself. */
 export function parsePasswordHash(text: string): PasswordHash {
+  if (text.startsWith('$') || text.startsWith('{')) return parseCryptHash(text);
   const parts = text.split('$');
   if (parts.length !== 4) throw new Error('password hash must be scheme$params$salt$hash');
   const [scheme = '', params = '', saltText = '', hashText = ''] = parts;
@@ -124,23 +179,37 @@ export function parsePasswordHash(text: string): PasswordHash {
   return { settings, salt, hash };
 }
 
+const freshSalt = (settings: HashSettings): Uint8Array =>
+  settings.scheme === 'sha512-crypt' ? randomSha512CryptSalt() : randomBytes(SALT_BYTES);
+const hashBytes = (settings: HashSettings): number =>
+  settings.scheme === 'sha512-crypt' ? CRYPT_HASH_BYTES : HASH_BYTES;
+
 /** Hashes a password with a fresh random salt. */
 export async function hashPassword(password: string, settings: HashSettings = DEFAULT_HASH_SETTINGS): Promise<string> {
   const problem = checkHashSettings(settings);
   if (problem) throw new RangeError(`invalid hash settings: ${problem}`);
-  const salt = randomBytes(SALT_BYTES);
-  const hash = await derive(settings, password, salt, HASH_BYTES);
+  const secret = Buffer.from(password, 'utf8');
+  if (!accepts(settings, secret)) {
+    throw new RangeError(`sha512-crypt takes passwords of at most ${SHA512_CRYPT_MAX_PASSWORD} octets`);
+  }
+  const salt = freshSalt(settings);
+  const hash = await derive(settings, secret, salt, hashBytes(settings));
   return formatPasswordHash({ settings, salt, hash });
 }
 
-/** Runs the KDF once and compares in constant time. Rejects only when the KDF itself fails. */
+/**
+ * Runs the KDF once and compares in constant time. A password the scheme cannot hash (sha512-crypt: over 511 octets)
+ * matches nothing and costs nothing. Rejects only when the KDF itself fails.
+ */
 export async function verifyPassword(password: string, stored: PasswordHash | string): Promise<boolean> {
   const { settings, salt, hash } = typeof stored === 'string' ? parsePasswordHash(stored) : stored;
-  const derived = await derive(settings, password, salt, hash.length);
+  const secret = Buffer.from(password, 'utf8');
+  if (!accepts(settings, secret)) return false;
+  const derived = await derive(settings, secret, salt, hash.length);
   return timingSafeEqual(derived, hash);
 }
 
 /** A hash that matches no password, costing the same work as a real one made with `settings`. */
 export function decoyPasswordHash(settings: HashSettings = DEFAULT_HASH_SETTINGS): PasswordHash {
-  return { settings, salt: randomBytes(SALT_BYTES), hash: randomBytes(HASH_BYTES) };
+  return { settings, salt: freshSalt(settings), hash: randomBytes(hashBytes(settings)) };
 }
