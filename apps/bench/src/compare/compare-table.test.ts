@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import type { BenchResult } from '../report/bench-result.js';
+import { compareTables, type RunRecord, spread } from './compare-table.js';
+
+function record(target: string, run: number, mbps: number, ok = true): RunRecord {
+  const result = {
+    ok,
+    rates: { payloadMBps: mbps, messagesPerSec: mbps * 10, wireMBps: mbps, sessionsPerSec: 1 },
+    latencyMs: {},
+    errors: ok ? {} : { 'size-mismatch': 2 },
+    client: { cpuCores: 0.5, workers: 1 },
+    machine: { loadAverage: [run, 0, 0] },
+  };
+  return { target, scenario: 'retr-all', run, result: result as unknown as BenchResult };
+}
+
+describe('spread', () => {
+  it('gives the median and the range', () => {
+    expect(spread([3, 1, 2])).toEqual({ median: 2, min: 1, max: 3, n: 3 });
+    expect(spread([4, 1, 2, 3])).toMatchObject({ median: 2.5 });
+    expect(spread([])).toBeUndefined();
+  });
+});
+
+describe('compareTables', () => {
+  it('prints medians with min–max, ratios paired by run, and leaves failed runs out', () => {
+    const records = [
+      record('a', 1, 100),
+      record('a', 2, 120),
+      record('a', 3, 110),
+      record('b', 1, 50),
+      record('b', 2, 40),
+      record('b', 3, 999, false),
+    ];
+    const table = compareTables(records, ['a', 'b'], [['a', 'b']]);
+    expect(table).toContain('| retr-all | payload MB/s | 110 (100–120) | 45.0 (40.0–50.0) |');
+    // Run 3 of b failed, so only runs 1 and 2 pair up: 100/50 = 2 and 120/40 = 3.
+    expect(table).toContain('| retr-all | payload MB/s | 2.50 (2.00–3.00) | higher |');
+    expect(table).toContain('- b retr-all run 3: size-mismatch 2');
+    expect(table).toContain('| retr-all | load average (1 min) | 2.00 (1.00–3.00) | 1.50 (1.00–2.00) |');
+    expect(table.match(/load average/g)).toHaveLength(1);
+    expect(table).not.toContain('| login |');
+  });
+});

@@ -1,0 +1,177 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type CorpusSet, MANIFEST, writeCorpus } from '../corpus/corpus-writer.js';
+import { ensureDovecotInstalled, startDovecot } from '../dovecot/dovecot-instance.js';
+import { writeReport } from '../report/write-report.js';
+import { type BenchOptions, runBench } from '../runner/run-bench.js';
+import type { ScenarioName } from '../scenarios/scenario-context.js';
+import { SCENARIOS } from '../scenarios/scenario-context.js';
+import { compareTables, type RunRecord } from './compare-table.js';
+import { type ServerInstance, startFromCommand } from './poplar-instance.js';
+
+export interface CompareFlags {
+  corpus: string;
+  users: number;
+  messages: number;
+  runs: number;
+  duration: number;
+  warmup: number;
+  concurrency: number;
+  workers: number;
+  idleSessions: number;
+  scenarios: string;
+  poplarCmd?: string;
+  out: string;
+}
+
+interface Target {
+  name: string;
+  start(): Promise<ServerInstance>;
+}
+
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+/** The corpus to compare on: read its manifest, or write mixed mail for the users plus one user with a big message. */
+async function corpusSets(flags: CompareFlags): Promise<CorpusSet[]> {
+  try {
+    return (JSON.parse(await readFile(join(flags.corpus, MANIFEST), 'utf8')) as { sets: CorpusSet[] }).sets;
+  } catch {
+    log(
+      `writing a corpus in ${flags.corpus}: ${flags.users} users x ${flags.messages} mixed messages, and big1 with one 50 MiB message`,
+    );
+    const common = { out: flags.corpus, seed: 'poplar', passwordPattern: 'secret' };
+    const mixed = await writeCorpus({
+      ...common,
+      users: flags.users,
+      messages: flags.messages,
+      profile: 'mixed',
+      userPattern: 'user%d',
+    });
+    const big = await writeCorpus({ ...common, users: 1, messages: 1, profile: 'big', userPattern: 'big%d' });
+    return [mixed, big];
+  }
+}
+
+function scenarioOptions(
+  scenario: ScenarioName,
+  flags: CompareFlags,
+  sets: CorpusSet[],
+  port: number,
+  pid: number,
+): BenchOptions | string {
+  const mail = sets.find((set) => set.profile !== 'big');
+  const big = sets.find((set) => set.profile === 'big');
+  const set = scenario === 'big' ? big : mail;
+  if (set === undefined) return `the corpus has no ${scenario === 'big' ? 'big' : 'mixed'} users`;
+  return {
+    scenario,
+    address: { host: '127.0.0.1', port, tls: 'none', timeoutMs: 60_000 },
+    auth: 'user',
+    userPattern: set.userPattern,
+    passwordPattern: set.passwordPattern,
+    users: set.users.length,
+    firstUser: 1,
+    concurrency: scenario === 'big' ? 1 : scenario === 'idle' ? 16 : flags.concurrency,
+    workers: flags.workers,
+    warmupMs: flags.warmup,
+    durationMs: scenario === 'idle' || scenario === 'big' ? 120_000 : flags.duration,
+    once: false,
+    requireChecksum: true,
+    maxErrors: 1000,
+    intervalMs: 1000,
+    serverPid: pid,
+    progress: false,
+    bigRepeat: 5,
+    idle: { sessions: flags.idleSessions, holdMs: 5000 },
+    delivery: { maildirRoot: flags.corpus, seed: 'compare', concurrency: 4 },
+  };
+}
+
+/**
+ * Runs the same scenarios against stock Dovecot, tuned Dovecot and Poplar (when a command to start it is given),
+ * several times, interleaved so that drift on a shared machine hits every server alike, and prints medians,
+ * min–max and ratios. Every server is started here and stopped by its pid. Returns false when a run failed.
+ */
+export async function runCompare(flags: CompareFlags): Promise<boolean> {
+  const scenarios = flags.scenarios.split(',').map((s) => s.trim()) as ScenarioName[];
+  const unknown = scenarios.filter((s) => !SCENARIOS.includes(s));
+  if (unknown.length > 0) throw new Error(`unknown scenario: ${unknown.join(', ')}`);
+  ensureDovecotInstalled(log);
+  const sets = await corpusSets(flags);
+  const targets: Target[] = [
+    { name: 'dovecot-stock', start: () => startDovecot({ corpus: flags.corpus, mode: 'stock' }) },
+    { name: 'dovecot-tuned', start: () => startDovecot({ corpus: flags.corpus, mode: 'tuned', clientLimit: 8 }) },
+  ];
+  if (flags.poplarCmd === undefined) {
+    log('Poplar skipped: no --poplar-cmd given. Once apps/daemon is built, pass e.g.');
+    log("  --poplar-cmd 'node apps/daemon/dist/cli.js serve --config FILE' (%p = port, %d = corpus folder)");
+  } else {
+    const command = flags.poplarCmd;
+    targets.push({ name: 'poplar', start: () => startFromCommand(command, flags.corpus) });
+  }
+  const records: RunRecord[] = [];
+  let current: ServerInstance | undefined;
+  const interrupt = (): void => {
+    void (current?.stop() ?? Promise.resolve()).then(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  try {
+    for (let run = 1; run <= flags.runs; run++) {
+      for (const target of targets) {
+        current = await target.start();
+        log(`run ${run}/${flags.runs}: ${target.name} on port ${current.port} (pid ${current.pid})`);
+        try {
+          for (const scenario of scenarios) {
+            const options = scenarioOptions(scenario, flags, sets, current.port, current.pid);
+            if (typeof options === 'string') {
+              log(`  ${scenario}: skipped, ${options}`);
+              continue;
+            }
+            const result = await runBench({ ...options, label: `${target.name} run ${run}` });
+            await writeReport(join(flags.out, target.name, `${scenario}-${run}`), result);
+            records.push({ target: target.name, scenario, run, result });
+            log(
+              `  ${scenario}: ${result.ok ? 'ok' : 'FAILED'}, ${result.rates.payloadMBps.toFixed(1)} MB/s, ${result.rates.sessionsPerSec.toFixed(1)} sessions/s`,
+            );
+          }
+        } finally {
+          await current.stop();
+          current = undefined;
+        }
+      }
+    }
+  } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  }
+  const names = targets.map((target) => target.name);
+  const pairs: [string, string][] = names.includes('poplar')
+    ? [
+        ['poplar', 'dovecot-stock'],
+        ['poplar', 'dovecot-tuned'],
+      ]
+    : [['dovecot-tuned', 'dovecot-stock']];
+  const table = compareTables(records, names, pairs);
+  await mkdir(flags.out, { recursive: true });
+  await writeFile(join(flags.out, 'compare.md'), table);
+  await writeFile(
+    join(flags.out, 'compare.json'),
+    `${JSON.stringify(
+      records.map(({ result, ...rest }) => ({
+        ...rest,
+        ok: result.ok,
+        rates: result.rates,
+        latencyMs: result.latencyMs,
+        server: result.server,
+        detail: result.detail,
+      })),
+      null,
+      2,
+    )}\n`,
+  );
+  process.stdout.write(table);
+  return records.every((record) => record.result.ok);
+}
