@@ -62,12 +62,14 @@ describe('runBench against the in-memory responder', () => {
     expect(result.ok).toBe(true);
     expect(result.errorTotal).toBe(0);
     expect(result.settings.workers).toBe(2);
-    expect(result.totals.messages).toBeGreaterThan(20);
+    expect(result.totals.messages).toBeGreaterThan(0);
     expect(result.totals.checksummed).toBe(result.totals.messages);
     expect(result.latencyMs.RETR!.count).toBe(result.totals.messages);
     // Wire bytes count as they arrive, payload as messages finish, so at the window's edges they differ a little.
     expect(result.totals.wireBytes).toBeGreaterThan(result.totals.payloadBytes * 0.5);
-    expect(result.elapsedSec).toBeCloseTo(1.2, 1);
+    // The window is measured, not assumed: on a loaded machine it may overrun a little, never fall short.
+    expect(result.elapsedSec).toBeGreaterThanOrEqual(1.15);
+    expect(result.elapsedSec).toBeLessThan(6);
     expect(result.series.length).toBeGreaterThanOrEqual(2);
     expect(result.rates.payloadMBps).toBeGreaterThan(0);
   });
