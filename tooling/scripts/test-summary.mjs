@@ -6,8 +6,16 @@ import { join } from 'node:path';
 
 const root = new URL('../..', import.meta.url).pathname;
 const dirs = ['packages', 'apps', 'tooling']
-  .flatMap((d) => readdirSync(join(root, d), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(root, d, e.name)))
-  .filter((dir) => existsSync(join(dir, 'package.json')) && JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).scripts?.test);
+  .flatMap((d) =>
+    readdirSync(join(root, d), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => join(root, d, e.name)),
+  )
+  .filter(
+    (dir) =>
+      existsSync(join(dir, 'package.json')) &&
+      JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).scripts?.test,
+  );
 
 if (process.argv.includes('--clean')) {
   for (const dir of dirs) rmSync(join(dir, '.test-results.json'), { force: true });
@@ -25,8 +33,12 @@ for (const dir of dirs) {
     continue;
   }
   const r = JSON.parse(readFileSync(file, 'utf8'));
-  const suiteErrors = (r.testResults ?? []).filter((t) => t.status === 'failed' && (t.assertionResults ?? []).length === 0).length;
-  console.log(`${name}: ${r.numPassedTests} passed, ${r.numFailedTests + suiteErrors} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+  const suiteErrors = (r.testResults ?? []).filter(
+    (t) => t.status === 'failed' && (t.assertionResults ?? []).length === 0,
+  ).length;
+  console.log(
+    `${name}: ${r.numPassedTests} passed, ${r.numFailedTests + suiteErrors} failed, ${r.numPendingTests + r.numTodoTests} skipped`,
+  );
   passed += r.numPassedTests;
   failed += r.numFailedTests + suiteErrors;
 }

@@ -50,7 +50,20 @@ describe('parseMsn and parseCount', () => {
     expect(parseCount('99999999')).toBe(99999999);
   });
 
-  it.each(['0', '-1', '+1', ' 1', '1 ', '1a', '0x10', '', '1e3', '1.0', '4294967297000000000', '١'])('refuses %j as a message number', (s) => {
+  it.each([
+    '0',
+    '-1',
+    '+1',
+    ' 1',
+    '1 ',
+    '1a',
+    '0x10',
+    '',
+    '1e3',
+    '1.0',
+    '4294967297000000000',
+    '١',
+  ])('refuses %j as a message number', (s) => {
     expect(parseMsn(s)).toBeNull();
   });
 });

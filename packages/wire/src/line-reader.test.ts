@@ -59,19 +59,24 @@ describe('LineReader', () => {
   it('any input split at random points yields the same lines (property)', () => {
     const line = fc.stringMatching(/^[ -~\t]{0,60}$/);
     fc.assert(
-      fc.property(fc.array(line, { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 10 }), fc.boolean(), (lines, cuts, bareLf) => {
-        const input = Buffer.from(lines.map((l) => l + (bareLf ? '\n' : '\r\n')).join(''), 'latin1');
-        const points = [...new Set(cuts.map((c) => c % (input.length + 1)))].sort((a, b) => a - b);
-        const reader = new LineReader({ maxLineLength: 1024 });
-        const events: LineEvent[] = [];
-        let prev = 0;
-        for (const p of [...points, input.length]) {
-          reader.push(input.subarray(prev, p));
-          events.push(...drain(reader));
-          prev = p;
-        }
-        expect(text(events)).toEqual(lines);
-      }),
+      fc.property(
+        fc.array(line, { maxLength: 20 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        fc.boolean(),
+        (lines, cuts, bareLf) => {
+          const input = Buffer.from(lines.map((l) => l + (bareLf ? '\n' : '\r\n')).join(''), 'latin1');
+          const points = [...new Set(cuts.map((c) => c % (input.length + 1)))].sort((a, b) => a - b);
+          const reader = new LineReader({ maxLineLength: 1024 });
+          const events: LineEvent[] = [];
+          let prev = 0;
+          for (const p of [...points, input.length]) {
+            reader.push(input.subarray(prev, p));
+            events.push(...drain(reader));
+            prev = p;
+          }
+          expect(text(events)).toEqual(lines);
+        },
+      ),
     );
   });
 });

@@ -24,7 +24,10 @@ function unstuff(wire: Buffer): Buffer {
   const body = text.slice(0, -3);
   expect(body === '' || body.endsWith('\r\n')).toBe(true);
   const lines = body === '' ? [] : body.slice(0, -2).split('\r\n');
-  return Buffer.from(lines.map((l) => (l.startsWith('.') ? l.slice(1) : l)).join('\r\n') + (body === '' ? '' : '\r\n'), 'latin1');
+  return Buffer.from(
+    lines.map((l) => (l.startsWith('.') ? l.slice(1) : l)).join('\r\n') + (body === '' ? '' : '\r\n'),
+    'latin1',
+  );
 }
 
 /** The CRLF-normalised message: bare LF -> CRLF, and a final CRLF when the last line has none. */
