@@ -17,7 +17,9 @@ export {
   hashPassword,
   type PasswordHash,
   type Pbkdf2Settings,
+  type Pbkdf2Sha1Settings,
   type ScryptSettings,
+  type Sha512CryptSettings,
   verifyPassword,
 } from './password-hash.js';
 export { createPasswordVerifier } from './password-verifier.js';

@@ -4,6 +4,7 @@
  *   scrypt$N=16384,r=8,p=1$<salt>$<hash>
  *   pbkdf2-sha256$i=600000$<salt>$<hash>
  *   $6$[rounds=N$]<salt>$<hash>                    sha512-crypt, as crypt(3) writes it (see sha512-crypt.ts)
+ *   {PBKDF2}$1$<salt>$<rounds>$<hex>                pbkdf2-sha1, as Dovecot writes it (see dovecot-pbkdf2.ts)
  *
  * For the first two, salt and hash are unpadded base64. sha512-crypt hashes are also read with Dovecot's scheme
  * prefix, {SHA512-CRYPT}$6$... or {CRYPT}$6$..., and written without it. Every KDF runs off the main thread (libuv's
@@ -13,9 +14,16 @@
 import { pbkdf2, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { decodeBase64, encodeBase64 } from './base64.js';
 import {
+  DOVECOT_PBKDF2_DEFAULT_ROUNDS,
+  DOVECOT_PBKDF2_KEY_BYTES,
+  formatDovecotPbkdf2,
+  isDovecotPbkdf2,
+  parseDovecotPbkdf2,
+} from './dovecot-pbkdf2.js';
+import {
   formatSha512Crypt,
   parseSha512Crypt,
-  randomSha512CryptSalt,
+  randomCryptSalt,
   SHA512_CRYPT_DEFAULT_ROUNDS,
   SHA512_CRYPT_MAX_PASSWORD,
   SHA512_CRYPT_MIN_ROUNDS,
@@ -42,7 +50,14 @@ export interface Sha512CryptSettings {
   readonly rounds?: number;
 }
 
-export type HashSettings = ScryptSettings | Pbkdf2Settings | Sha512CryptSettings;
+/** PBKDF2-HMAC-SHA1 in Dovecot's {PBKDF2} format, for hashes made by Dovecot and to compare with it on equal terms. */
+export interface Pbkdf2Sha1Settings {
+  readonly scheme: 'pbkdf2-sha1';
+  /** Iterations, 1..10000000. Absent: Dovecot's default of 5000. */
+  readonly rounds?: number;
+}
+
+export type HashSettings = ScryptSettings | Pbkdf2Settings | Sha512CryptSettings | Pbkdf2Sha1Settings;
 
 /** scrypt with 16 MiB of memory per hash: about 50 ms on a current core. */
 export const DEFAULT_HASH_SETTINGS: HashSettings = Object.freeze({ scheme: 'scrypt', N: 16384, r: 8, p: 1 });
@@ -53,10 +68,15 @@ export interface PasswordHash {
   readonly hash: Uint8Array;
 }
 
-const SALT_BYTES = 16;
-const HASH_BYTES = 32;
-/** sha512-crypt keeps the whole SHA-512 digest. */
-const CRYPT_HASH_BYTES = 64;
+/** Salt of fresh hashes: 16 random bytes, or for the crypt-style schemes 16 characters (96 bits), as Dovecot makes. */
+const SALT_LENGTH = 16;
+/** Bytes of hash kept: sha512-crypt keeps the whole SHA-512 digest, Dovecot's PBKDF2 one SHA-1 block. */
+const HASH_BYTES: Readonly<Record<HashSettings['scheme'], number>> = {
+  scrypt: 32,
+  'pbkdf2-sha256': 32,
+  'sha512-crypt': 64,
+  'pbkdf2-sha1': DOVECOT_PBKDF2_KEY_BYTES,
+};
 const MAX_SCRYPT_MEMORY = 256 * 1024 * 1024;
 const MAX_PBKDF2_ITERATIONS = 10_000_000;
 /** Poplar's own cap, far below the spec's 999999999: a million rounds already cost seconds of CPU per login. */
@@ -86,7 +106,30 @@ export function checkHashSettings(settings: HashSettings): string | null {
     }
     return null;
   }
+  if (settings.scheme === 'pbkdf2-sha1') {
+    const { rounds = DOVECOT_PBKDF2_DEFAULT_ROUNDS } = settings;
+    if (!Number.isInteger(rounds) || rounds < 1 || rounds > MAX_PBKDF2_ITERATIONS) {
+      return `rounds must be 1..${MAX_PBKDF2_ITERATIONS}`;
+    }
+    return null;
+  }
   return 'unknown scheme';
+}
+
+/**
+ * What verifying against `hash` costs, as a string: hashes with equal strings take equal work for a given password.
+ * The work depends on the settings (a missing rounds= counts as its default) and the lengths of salt and hash.
+ */
+export function hashCost({ settings, salt, hash }: PasswordHash): string {
+  const defaultRounds =
+    settings.scheme === 'sha512-crypt' ? SHA512_CRYPT_DEFAULT_ROUNDS : DOVECOT_PBKDF2_DEFAULT_ROUNDS;
+  const params =
+    settings.scheme === 'scrypt'
+      ? `N=${settings.N},r=${settings.r},p=${settings.p}`
+      : settings.scheme === 'pbkdf2-sha256'
+        ? `i=${settings.iterations}`
+        : `rounds=${settings.rounds ?? defaultRounds}`;
+  return `${settings.scheme} ${params} salt=${salt.length} hash=${hash.length}`;
 }
 
 /** Whether the scheme can hash `secret` at all: crypt(3) implementations refuse passwords over 511 octets. */
@@ -103,6 +146,8 @@ function derive(settings: HashSettings, secret: Buffer, salt: Uint8Array, length
     if (settings.scheme === 'scrypt') {
       const { N, r, p } = settings;
       scrypt(secret, salt, length, { N, r, p, maxmem: 2 * 128 * N * r }, done);
+    } else if (settings.scheme === 'pbkdf2-sha1') {
+      pbkdf2(secret, salt, settings.rounds ?? DOVECOT_PBKDF2_DEFAULT_ROUNDS, length, 'sha1', done);
     } else {
       pbkdf2(secret, salt, settings.iterations, length, 'sha256', done);
     }
@@ -112,6 +157,9 @@ function derive(settings: HashSettings, secret: Buffer, salt: Uint8Array, length
 export function formatPasswordHash({ settings, salt, hash }: PasswordHash): string {
   if (settings.scheme === 'sha512-crypt') {
     return formatSha512Crypt(settings.rounds === undefined ? { salt, hash } : { rounds: settings.rounds, salt, hash });
+  }
+  if (settings.scheme === 'pbkdf2-sha1') {
+    return formatDovecotPbkdf2({ rounds: settings.rounds ?? DOVECOT_PBKDF2_DEFAULT_ROUNDS, salt, hash });
   }
   const params =
     settings.scheme === 'scrypt'
@@ -148,23 +196,32 @@ function parseSettings(scheme: string, params: string): HashSettings | string {
 // Dovecot's tags for crypt(3) hashes; {CRYPT} hands the hash to crypt(3), which reads "$6$" as SHA512-CRYPT.
 const DOVECOT_PREFIX = /^\{(?:SHA512-CRYPT|CRYPT)\}/i;
 
-/** `$6$...`, optionally with a Dovecot prefix. */
-function parseCryptHash(text: string): PasswordHash {
+function checked(hash: PasswordHash): PasswordHash {
+  const problem = checkHashSettings(hash.settings);
+  if (problem) throw new Error(`${hash.settings.scheme}: ${problem}`);
+  return hash;
+}
+
+/** `$6$...`, optionally with a Dovecot prefix, or Dovecot's `{PBKDF2}...`. */
+function parseForeignHash(text: string): PasswordHash {
+  if (isDovecotPbkdf2(text)) {
+    const { rounds, salt, hash } = parseDovecotPbkdf2(text);
+    return checked({ settings: { scheme: 'pbkdf2-sha1', rounds }, salt, hash });
+  }
   const crypt = text.replace(DOVECOT_PREFIX, '');
-  if (crypt.startsWith('{'))
-    throw new Error('of the Dovecot schemes only {SHA512-CRYPT} (and {CRYPT} with $6$) is supported');
+  if (crypt.startsWith('{')) {
+    throw new Error('of the Dovecot schemes only {SHA512-CRYPT}, {CRYPT} with $6$, and {PBKDF2} are supported');
+  }
   if (!crypt.startsWith('$6$')) throw new Error('of the crypt(3) schemes only $6$ (sha512-crypt) is supported');
   const { rounds, salt, hash } = parseSha512Crypt(crypt);
   const settings: Sha512CryptSettings =
     rounds === undefined ? { scheme: 'sha512-crypt' } : { scheme: 'sha512-crypt', rounds };
-  const problem = checkHashSettings(settings);
-  if (problem) throw new Error(`sha512-crypt: ${problem}`);
-  return { settings, salt, hash };
+  return checked({ settings, salt, hash });
 }
 
 /** Parses an encoded hash. Throws an Error whose message never contains the hash itself. */
 export function parsePasswordHash(text: string): PasswordHash {
-  if (text.startsWith('$') || text.startsWith('{')) return parseCryptHash(text);
+  if (text.startsWith('$') || text.startsWith('{')) return parseForeignHash(text);
   const parts = text.split('$');
   if (parts.length !== 4) throw new Error('password hash must be scheme$params$salt$hash');
   const [scheme = '', params = '', saltText = '', hashText = ''] = parts;
@@ -179,10 +236,11 @@ export function parsePasswordHash(text: string): PasswordHash {
   return { settings, salt, hash };
 }
 
-const freshSalt = (settings: HashSettings): Uint8Array =>
-  settings.scheme === 'sha512-crypt' ? randomSha512CryptSalt() : randomBytes(SALT_BYTES);
-const hashBytes = (settings: HashSettings): number =>
-  settings.scheme === 'sha512-crypt' ? CRYPT_HASH_BYTES : HASH_BYTES;
+/** The crypt-style formats keep their salts as text; crypt(3) and Dovecot both draw them from the crypt alphabet. */
+const freshSalt = (settings: HashSettings, length = SALT_LENGTH): Uint8Array =>
+  settings.scheme === 'sha512-crypt' || settings.scheme === 'pbkdf2-sha1'
+    ? randomCryptSalt(length)
+    : randomBytes(length);
 
 /** Hashes a password with a fresh random salt. */
 export async function hashPassword(password: string, settings: HashSettings = DEFAULT_HASH_SETTINGS): Promise<string> {
@@ -193,7 +251,7 @@ export async function hashPassword(password: string, settings: HashSettings = DE
     throw new RangeError(`sha512-crypt takes passwords of at most ${SHA512_CRYPT_MAX_PASSWORD} octets`);
   }
   const salt = freshSalt(settings);
-  const hash = await derive(settings, secret, salt, hashBytes(settings));
+  const hash = await derive(settings, secret, salt, HASH_BYTES[settings.scheme]);
   return formatPasswordHash({ settings, salt, hash });
 }
 
@@ -211,5 +269,10 @@ export async function verifyPassword(password: string, stored: PasswordHash | st
 
 /** A hash that matches no password, costing the same work as a real one made with `settings`. */
 export function decoyPasswordHash(settings: HashSettings = DEFAULT_HASH_SETTINGS): PasswordHash {
-  return { settings, salt: freshSalt(settings), hash: randomBytes(hashBytes(settings)) };
+  return { settings, salt: freshSalt(settings), hash: randomBytes(HASH_BYTES[settings.scheme]) };
+}
+
+/** A hash that matches no password and costs what verifying against `like` costs (the same hashCost). */
+export function decoyLike({ settings, salt, hash }: PasswordHash): PasswordHash {
+  return { settings, salt: freshSalt(settings, salt.length), hash: randomBytes(hash.length) };
 }

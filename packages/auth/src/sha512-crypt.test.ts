@@ -1,15 +1,19 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
+import { once } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import {
   formatSha512Crypt,
   parseSha512Crypt,
-  randomSha512CryptSalt,
+  randomCryptSalt,
   SHA512_CRYPT_MAX_PASSWORD,
   sha512Crypt,
   sha512CryptDigest,
+  WORKER_SOURCE,
 } from './sha512-crypt.js';
+import { SHA512_WASM_BASE64 } from './wasm/sha512-wasm.js';
 
 // The test vectors published with Drepper's "Unix crypt using SHA-256 and SHA-512": [setting, password, crypt].
 const SPEC_VECTORS: readonly (readonly [string, string, string])[] = [
@@ -130,7 +134,15 @@ describe('sha512Crypt', () => {
   const nodeRunsTypeScript = Boolean((process.features as { typescript?: unknown }).typescript);
   it.skipIf(!nodeRunsTypeScript)('works in a program that Node runs as an ES module, whatever its flags', () => {
     const source = new URL('./sha512-crypt.ts', import.meta.url).href;
-    const script = `const { sha512Crypt } = await import(${JSON.stringify(source)});
+    // The sources import each other as .js, as the build output does: the program maps those to the .ts files.
+    const script = `import { registerHooks } from 'node:module';
+      registerHooks({
+        resolve: (specifier, context, next) =>
+          specifier.startsWith('.') && specifier.endsWith('.js')
+            ? next(specifier.replace(/\\.js$/, '.ts'), context)
+            : next(specifier, context),
+      });
+      const { sha512Crypt } = await import(${JSON.stringify(source)});
       console.log(await sha512Crypt('Hello world!', '$6$saltstring'));`;
     const output = execFileSync(process.execPath, ['--input-type=module', '--no-warnings', '-e', script]);
     expect(output.toString().trim()).toBe(SPEC_VECTORS[0]![2]);
@@ -196,7 +208,7 @@ describe('parseSha512Crypt / formatSha512Crypt', () => {
   });
 
   it('makes 16-character salts of the crypt alphabet', () => {
-    const salts = Array.from({ length: 20 }, () => Buffer.from(randomSha512CryptSalt()).toString('latin1'));
+    const salts = Array.from({ length: 20 }, () => Buffer.from(randomCryptSalt()).toString('latin1'));
     for (const salt of salts) expect(salt).toMatch(/^[./0-9A-Za-z]{16}$/);
     expect(new Set(salts).size).toBe(salts.length);
   });
@@ -206,6 +218,105 @@ describe('parseSha512Crypt / formatSha512Crypt', () => {
       const digest = randomBytes(64);
       const text = formatSha512Crypt({ salt: Buffer.from('s'), hash: digest });
       expect(digest.equals(parseSha512Crypt(text).hash)).toBe(true);
+    }
+  });
+});
+
+interface DigestRequest {
+  readonly password: Uint8Array;
+  readonly salt: Uint8Array;
+  readonly rounds: number;
+}
+
+/** A worker of its own, outside the pool: wasm null makes it hash each round with node:crypto. */
+function startWorker(wasm: Uint8Array | null) {
+  const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { wasm } });
+  return {
+    /** The digests of `requests`, one after another. */
+    async digests(requests: readonly DigestRequest[]): Promise<Uint8Array[]> {
+      const digests: Uint8Array[] = [];
+      for (const request of requests) {
+        worker.postMessage(request);
+        // Rejects when the worker fails instead.
+        const [digest] = (await once(worker, 'message')) as [Uint8Array];
+        digests.push(digest);
+      }
+      return digests;
+    },
+    terminate: () => worker.terminate(),
+  };
+}
+
+async function inWorker(wasm: Uint8Array | null, requests: readonly DigestRequest[]): Promise<Uint8Array[]> {
+  const worker = startWorker(wasm);
+  try {
+    return await worker.digests(requests);
+  } finally {
+    await worker.terminate();
+  }
+}
+
+const WASM = Buffer.from(SHA512_WASM_BASE64, 'base64');
+const request = (password: string, salt: string, rounds: number): DigestRequest => ({
+  password: Buffer.from(password),
+  salt: Buffer.from(salt),
+  rounds,
+});
+
+describe('the rounds cores', () => {
+  it('agree: WebAssembly and node:crypto per round, on random passwords of 0..511 octets and salts of 0..16', async () => {
+    const requests = Array.from({ length: 40 }, (_, i) => ({
+      password: randomBytes(i < 4 ? [0, 1, 511, 510][i]! : randomInt(0, 512)),
+      salt: Buffer.from(randomSalt(randomInt(0, 17))),
+      rounds: randomInt(1000, 1100),
+    }));
+    const [wasm, js] = await Promise.all([inWorker(WASM, requests), inWorker(null, requests)]);
+    expect(wasm.map((d) => Buffer.from(d).toString('hex'))).toEqual(js.map((d) => Buffer.from(d).toString('hex')));
+  });
+
+  it('uses the WebAssembly core when it can, rather than falling back quietly', async () => {
+    const truncated = WASM.subarray(0, 100);
+    await expect(inWorker(truncated, [request('pw', 'salt', 1000)])).rejects.toMatchObject({ name: 'CompileError' });
+  });
+
+  it('falls back to node:crypto where WebAssembly is unavailable (node --jitless)', () => {
+    const driver = `
+      const { Worker } = require('node:worker_threads');
+      const worker = new Worker(process.env.SOURCE, {
+        eval: true,
+        workerData: { wasm: Buffer.from(process.env.WASM, 'base64') },
+      });
+      worker.on('message', (digest) => {
+        console.log(typeof WebAssembly, Buffer.from(digest).toString('hex'));
+        worker.terminate();
+      });
+      worker.postMessage({ password: Buffer.from('Hello world!'), salt: Buffer.from('saltstring'), rounds: 5000 });`;
+    const output = execFileSync(process.execPath, ['--jitless', '--input-type=commonjs', '-e', driver], {
+      env: { ...process.env, SOURCE: WORKER_SOURCE, WASM: SHA512_WASM_BASE64 },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const expected = Buffer.from(parseSha512Crypt(SPEC_VECTORS[0]![2]).hash).toString('hex');
+    expect(output.toString().trim()).toBe(`undefined ${expected}`);
+  });
+});
+
+describe('micro-benchmark: CPU per sha512-crypt digest (printed, not asserted)', () => {
+  it('WebAssembly core vs node:crypto per round, rounds=5000', { timeout: 60_000 }, async () => {
+    const requests = Array.from({ length: 50 }, () => request('bench pw', 'saltsaltsaltsalt', 5000));
+    for (const [label, wasm] of [
+      ['node:crypto per round', null],
+      ['WebAssembly core', WASM],
+    ] as const) {
+      const worker = startWorker(wasm);
+      await worker.digests(requests.slice(0, 5)); // warm up
+      const before = process.cpuUsage();
+      const digests = await worker.digests(requests);
+      const { user, system } = process.cpuUsage(before);
+      await worker.terminate();
+      console.log(
+        `sha512-crypt rounds=5000, ${label}: ${((user + system) / 1000 / requests.length).toFixed(1)} ms CPU`,
+      );
+      expect(new Set(digests.map((d) => Buffer.from(d).toString('hex'))).size).toBe(1);
     }
   });
 });

@@ -7,13 +7,16 @@
  * salt is up to 16 characters, hash is the 64-byte digest in crypt's own base64 (86 characters). Without rounds= the
  * digest has 5000 rounds.
  *
- * node:crypto has no SHA-512 loop to run off the main thread, and 5000 one-shot hashes through it cost about 10 ms of
- * CPU, so the rounds run in a small pool of worker threads (one per core). The event loop stays free, and logins use
- * every core, as scrypt's do in libuv's thread pool.
+ * node:crypto has no SHA-512 loop to run off the main thread, so the rounds run in a small pool of worker threads (one
+ * per core): the event loop stays free, and logins use every core, as scrypt's do in libuv's thread pool. Each round
+ * hashes a message of about 100 bytes, for which a node:crypto call costs more than the hashing itself, so the
+ * workers run the rounds on a SHA-512 core in WebAssembly (wasm/sha512.wat); where WebAssembly is unavailable they
+ * fall back to node:crypto.
  */
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { SHA512_WASM_BASE64 } from './wasm/sha512-wasm.js';
 
 export const SHA512_CRYPT_DEFAULT_ROUNDS = 5000;
 /** The spec clamps rounds= to this range. */
@@ -39,16 +42,23 @@ export interface Sha512CryptHash {
   readonly hash: Uint8Array;
 }
 
+type Sha512 = (data: Uint8Array) => Uint8Array;
+
+/** Where step 21 builds each round's message, and the SHA-512 of its first `length` bytes (valid until the next call). */
+interface RoundsHash {
+  readonly buffer: Uint8Array;
+  readonly hash: (length: number) => Uint8Array;
+}
+
+/** Makes the RoundsHash for one digest whose round messages are at most `maxLength` bytes. */
+type RoundsCore = (maxLength: number) => RoundsHash;
+
 /**
- * The digest, steps 1-21 of the spec. Self-contained (it refers to nothing outside itself but `Buffer`), because the
- * worker threads run it from its source text.
+ * The digest, steps 1-21 of the spec: `sha512` for the few hashes of steps 1-20, `core` for the thousands of short
+ * ones of step 21. These functions refer to nothing outside themselves but `Buffer` and `WebAssembly`, because the
+ * worker threads run them from their source text.
  */
-function cryptDigest(
-  sha512: (data: Uint8Array) => Uint8Array,
-  p: Uint8Array,
-  s: Uint8Array,
-  rounds: number,
-): Uint8Array {
+function cryptDigest(sha512: Sha512, core: RoundsCore, p: Uint8Array, s: Uint8Array, rounds: number): Uint8Array {
   // `bytes` repeated cyclically to `length` bytes.
   const repeat = (bytes: Uint8Array, length: number): Uint8Array =>
     length === 0 ? new Uint8Array(0) : Buffer.alloc(length, bytes);
@@ -58,37 +68,89 @@ function cryptDigest(
   let c = sha512(Buffer.concat(parts)); // step 12
   const pSeq = repeat(sha512(repeat(p, p.length * p.length)), p.length); // steps 13-16
   const sSeq = repeat(sha512(repeat(s, s.length * (16 + c[0]!))), s.length); // steps 17-20
-  const buf = new Uint8Array(2 * p.length + s.length + 64);
+  const { buffer, hash } = core(2 * p.length + s.length + 64);
   for (let i = 0; i < rounds; i++) {
     // step 21
     const first = i & 1 ? pSeq : c;
     const last = i & 1 ? c : pSeq;
     let o = 0;
-    buf.set(first, o);
+    buffer.set(first, o);
     o += first.length;
     if (i % 3 !== 0) {
-      buf.set(sSeq, o);
+      buffer.set(sSeq, o);
       o += sSeq.length;
     }
     if (i % 7 !== 0) {
-      buf.set(pSeq, o);
+      buffer.set(pSeq, o);
       o += pSeq.length;
     }
-    buf.set(last, o);
+    buffer.set(last, o);
     o += last.length;
-    c = sha512(buf.subarray(0, o));
+    c = hash(o);
   }
-  return c;
+  return Uint8Array.from(c);
 }
 
-// getBuiltinModule, not require: the same source then runs whether Node evaluates it as a script or as a module.
-const WORKER_SOURCE = `'use strict';
-const { parentPort } = process.getBuiltinModule('node:worker_threads');
+// The part of the WebAssembly API used here; TypeScript declares it only along with the DOM.
+declare const WebAssembly: {
+  readonly Module: new (bytes: Uint8Array) => object;
+  readonly Instance: new (module: object) => { readonly exports: object };
+};
+
+/** What wasm/sha512.wat exports. */
+interface Sha512Exports {
+  readonly memory: { readonly buffer: ArrayBuffer };
+  readonly digest: (msg: number, len: number, out: number) => void;
+  /** Offsets where a message usually goes and its digest comes out. */
+  readonly input: { readonly value: number };
+  readonly output: { readonly value: number };
+}
+
+/**
+ * Step 21 on the WebAssembly core (wasm/sha512.wat): messages are built in its memory and hashed there, so a round
+ * costs no call into node:crypto and no allocation. One instance per worker thread, reused for every digest.
+ */
+function wasmRoundsCore(module: Uint8Array): RoundsCore {
+  const wasm = new WebAssembly.Instance(new WebAssembly.Module(module)).exports as Sha512Exports;
+  const { memory, digest } = wasm;
+  const input = wasm.input.value;
+  const output = wasm.output.value;
+  const result = new Uint8Array(memory.buffer, output, 64);
+  return (maxLength) => ({
+    buffer: new Uint8Array(memory.buffer, input, maxLength),
+    hash: (length) => {
+      digest(input, length, output);
+      return result;
+    },
+  });
+}
+
+/** Step 21 with one node:crypto call per round, for where WebAssembly is unavailable (node --jitless). */
+function jsRoundsCore(sha512: Sha512): RoundsCore {
+  return (maxLength) => {
+    const buffer = new Uint8Array(maxLength);
+    return { buffer, hash: (length) => sha512(buffer.subarray(0, length)) };
+  };
+}
+
+/**
+ * @internal The worker threads' source, exported for tests. workerData.wasm: the compiled core (sha512-wasm.ts), or
+ * null for node:crypto. getBuiltinModule, not require: the same source then runs whether Node evaluates it as a
+ * script or as a module.
+ */
+export const WORKER_SOURCE = `'use strict';
+const { parentPort, workerData } = process.getBuiltinModule('node:worker_threads');
 const { hash } = process.getBuiltinModule('node:crypto');
 const cryptDigest = ${cryptDigest.toString()};
+const wasmRoundsCore = ${wasmRoundsCore.toString()};
+const jsRoundsCore = ${jsRoundsCore.toString()};
 const sha512 = (data) => hash('sha512', data, 'buffer');
+// No WebAssembly where V8 runs without it (node --jitless): node:crypto then hashes every round.
+const core = workerData.wasm && typeof WebAssembly === 'object'
+  ? wasmRoundsCore(workerData.wasm)
+  : jsRoundsCore(sha512);
 parentPort.on('message', ({ password, salt, rounds }) => {
-  parentPort.postMessage(cryptDigest(sha512, password, salt, rounds));
+  parentPort.postMessage(cryptDigest(sha512, core, password, salt, rounds));
 });
 `;
 
@@ -135,7 +197,7 @@ class DigestPool {
 
   #spawn(): Worker {
     // No inherited flags: the worker needs none, and preloaded modules or --input-type would only get in its way.
-    const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { wasm: SHA512_WASM } });
     const settle = (digest: Uint8Array | null, err: Error | null): void => {
       const job = this.#busy.get(worker);
       this.#busy.delete(worker);
@@ -158,6 +220,7 @@ class DigestPool {
   }
 }
 
+const SHA512_WASM = Buffer.from(SHA512_WASM_BASE64, 'base64');
 let pool: DigestPool | undefined;
 
 /** The 64-byte digest, computed in a worker thread. Rejects a password over 511 octets or a salt over 16. */
@@ -236,9 +299,9 @@ export function parseSha512Crypt(text: string): Sha512CryptHash {
   return match[1] === undefined ? { salt, hash } : { rounds: Number(match[1]), salt, hash };
 }
 
-/** A fresh 16-character salt (96 random bits). */
-export function randomSha512CryptSalt(): Uint8Array {
-  return Uint8Array.from(randomBytes(SHA512_CRYPT_MAX_SALT), (byte) => ALPHABET.charCodeAt(byte & 63));
+/** A fresh salt of `length` characters of the crypt alphabet, 6 random bits each (16: 96 bits). */
+export function randomCryptSalt(length = SHA512_CRYPT_MAX_SALT): Uint8Array {
+  return Uint8Array.from(randomBytes(length), (byte) => ALPHABET.charCodeAt(byte & 63));
 }
 
 /**

@@ -4,11 +4,21 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ntHash } from './md4.js';
 import { generateNtKey, parseNtKey } from './nt-hash-cipher.js';
-import type { HashSettings } from './password-hash.js';
+import { type HashSettings, hashPassword } from './password-hash.js';
 import { openUserDatabase, type UserDatabaseOptions } from './user-database.js';
 
-// Count KDF runs: the real scrypt and pbkdf2 still do the work.
+// Count KDF runs: the real scrypt, pbkdf2 and sha512-crypt still do the work.
 const kdf = vi.hoisted(() => ({ calls: [] as { fn: string; cost: unknown; length: number }[] }));
+vi.mock('./sha512-crypt.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('./sha512-crypt.js')>();
+  return {
+    ...original,
+    sha512CryptDigest: (password: Uint8Array, salt: Uint8Array, rounds: number) => {
+      kdf.calls.push({ fn: 'sha512-crypt', cost: { rounds, salt: salt.length }, length: 64 });
+      return original.sha512CryptDigest(password, salt, rounds);
+    },
+  };
+});
 vi.mock('node:crypto', async (importOriginal) => {
   const crypto = await importOriginal<typeof import('node:crypto')>();
   return {
@@ -19,7 +29,7 @@ vi.mock('node:crypto', async (importOriginal) => {
       return (crypto.scrypt as (...a: unknown[]) => void)(...args);
     },
     pbkdf2: (...args: Parameters<typeof crypto.pbkdf2>) => {
-      kdf.calls.push({ fn: 'pbkdf2', cost: args[2], length: args[3] });
+      kdf.calls.push({ fn: `pbkdf2-${args[4]}`, cost: args[2], length: args[3] });
       return (crypto.pbkdf2 as (...a: unknown[]) => void)(...args);
     },
   };
@@ -248,17 +258,75 @@ describe('checkPassword does the same work for every failure', () => {
     }
   });
 
-  it('matches the decoy to the configured scheme', async () => {
-    await seeded();
-    const pbkdf2 = await open({ hashSettings: { scheme: 'pbkdf2-sha256', iterations: 2000 } });
-    await pbkdf2.add('dave', 'dave pw');
-    kdf.calls.length = 0;
-    expect(await pbkdf2.checkPassword('dave', 'nope')).toBeNull();
-    expect(await pbkdf2.checkPassword('nobody', 'nope')).toBeNull();
-    expect(kdf.calls).toEqual([
-      { fn: 'pbkdf2', cost: 2000, length: 32 },
-      { fn: 'pbkdf2', cost: 2000, length: 32 },
-    ]);
+  it('checks unknown users against the configured scheme while the file has no users', async () => {
+    const db = await open({ create: true, hashSettings: { scheme: 'pbkdf2-sha256', iterations: 2000 } });
+    expect(await db.checkPassword('nobody', 'nope')).toBeNull();
+    expect(kdf.calls).toEqual([{ fn: 'pbkdf2-sha256', cost: 2000, length: 32 }]);
+  });
+});
+
+describe('decoys for unknown users follow the users in the file', () => {
+  // Drepper's spec vector and a Dovecot PBKDF2 hash of "Hello world!", as imported from Dovecot.
+  const CRYPT = '$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1';
+  const crypt16 = (name: string) => `${name}:{SHA512-CRYPT}${CRYPT.replace('saltstring', 'saltstringsalt16')}`;
+
+  async function write(lines: readonly string[]): Promise<void> {
+    await writeFile(file, `${lines.join('\n')}\n`, { mode: 0o600 });
+    await chmod(file, 0o600);
+  }
+
+  /** The KDF calls that checking `user` costs; the check must fail. */
+  async function costOf(db: Awaited<ReturnType<typeof open>>, user: string): Promise<unknown[]> {
+    const before = kdf.calls.length;
+    expect(await db.checkPassword(user, 'wrong password')).toBeNull();
+    return kdf.calls.slice(before);
+  }
+
+  it('gives unknown users the cost of imported users, not that of hashSettings', async () => {
+    await write([crypt16('alice'), crypt16('bob'), `${crypt16('carol')}:flags=disabled`]);
+    // Default hashSettings: scrypt N=16384. A decoy of that cost would tell unknown users from these.
+    const db = await openUserDatabase(file);
+    const sha512crypt = [{ fn: 'sha512-crypt', cost: { rounds: 5000, salt: 16 }, length: 64 }];
+    for (const user of ['alice', 'carol', 'nobody', 'Nobody', 'x'.repeat(100)]) {
+      expect(await costOf(db, user)).toEqual(sha512crypt);
+    }
+  });
+
+  it('spreads unknown names over the costs in the file as the users are spread, each name keeping its own', async () => {
+    const scrypt = await hashPassword('pw', FAST);
+    const pbkdf2 = await hashPassword('pw', { scheme: 'pbkdf2-sha1', rounds: 1000 });
+    expect(pbkdf2).toMatch(/^\{PBKDF2\}\$1\$[./0-9A-Za-z]{16}\$1000\$[0-9a-f]{40}$/);
+    await write(['u1', 'u2', 'u3'].map((user) => `${user}:${scrypt}`).concat(`u4:${pbkdf2}`));
+    const db = await open(); // hashSettings: the same scrypt
+    const SCRYPT = { fn: 'scrypt', cost: { N: 1024, r: 8, p: 1 }, length: 32 };
+    const PBKDF2 = { fn: 'pbkdf2-sha1', cost: 1000, length: 20 };
+    expect(await costOf(db, 'u1')).toEqual([SCRYPT]);
+    expect(await costOf(db, 'u4')).toEqual([PBKDF2]);
+
+    const names = Array.from({ length: 300 }, (_, i) => `unknown${i}`);
+    const costs = new Map<string, unknown>();
+    for (const name of names) {
+      const calls = await costOf(db, name);
+      expect(calls).toHaveLength(1);
+      expect([SCRYPT, PBKDF2]).toContainEqual(calls[0]);
+      costs.set(name, calls[0]);
+    }
+    // A quarter of the users have PBKDF2: expect 75 of 300 names (sd 7.5); the bounds are 4 sd away.
+    const pbkdf2Names = names.filter((name) => (costs.get(name) as { fn: string }).fn === 'pbkdf2-sha1');
+    expect(pbkdf2Names.length).toBeGreaterThan(45);
+    expect(pbkdf2Names.length).toBeLessThan(105);
+    for (const name of names.slice(0, 20)) {
+      expect(await costOf(db, name.toUpperCase())).toEqual([costs.get(name)]);
+    }
+
+    // Recomputed on reload, and after edits.
+    await write([`u4:${pbkdf2}`, `u5:${pbkdf2}`]);
+    await db.reload();
+    for (const name of names.slice(0, 20)) expect(await costOf(db, name)).toEqual([PBKDF2]);
+    await db.add('u6', 'u6 pw');
+    await db.remove('u4');
+    await db.remove('u5');
+    for (const name of names.slice(0, 20)) expect(await costOf(db, name)).toEqual([SCRYPT]);
   });
 });
 

@@ -4,15 +4,14 @@
 import { randomBytes } from 'node:crypto';
 import { constants, type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { DecoyHashes } from './decoy-hashes.js';
 import { ntHash } from './md4.js';
 import { decryptNtHash, encryptNtHash, NT_KEY_BYTES } from './nt-hash-cipher.js';
 import {
   checkHashSettings,
   DEFAULT_HASH_SETTINGS,
-  decoyPasswordHash,
   type HashSettings,
   hashPassword,
-  type PasswordHash,
   parsePasswordHash,
   verifyPassword,
 } from './password-hash.js';
@@ -30,7 +29,10 @@ import {
 export interface UserDatabaseOptions {
   /** 32-byte server key for the NT hashes. Without it NTLM accounts can be neither read nor created. */
   readonly ntKey?: Uint8Array;
-  /** Settings for hashes made by add() and setPassword(). Default: scrypt N=16384, r=8, p=1. */
+  /**
+   * Settings for hashes made by add() and setPassword(). Default: scrypt N=16384, r=8, p=1. Unknown users are
+   * checked against decoys that cost what the users in the file cost; these settings only while it has none.
+   */
   readonly hashSettings?: HashSettings;
   /** Create an empty users file (mode 0600) when none exists. */
   readonly create?: boolean;
@@ -144,9 +146,9 @@ export class UserDatabase {
   readonly path: string;
   readonly #ntKey: Uint8Array | undefined;
   readonly #hashSettings: HashSettings;
-  /** Same cost as a fresh hash, so unknown users cost what known users do. */
-  readonly #decoy: PasswordHash;
-  #entries: Entries;
+  /** For unknown users: cost what known users do. */
+  readonly #decoys: DecoyHashes;
+  #entries: Entries = new Map();
   #edits: Promise<unknown> = Promise.resolve();
 
   /** Use openUserDatabase(). */
@@ -154,8 +156,8 @@ export class UserDatabase {
     this.path = path;
     this.#ntKey = options.ntKey === undefined ? undefined : Uint8Array.from(options.ntKey);
     this.#hashSettings = options.hashSettings ?? DEFAULT_HASH_SETTINGS;
-    this.#decoy = decoyPasswordHash(this.#hashSettings);
-    this.#entries = indexEntries(lines);
+    this.#decoys = new DecoyHashes(this.#hashSettings);
+    this.#load(lines);
   }
 
   /** @internal */
@@ -178,7 +180,7 @@ export class UserDatabase {
 
   /** Re-reads the file (e.g. on SIGHUP). On error the previous contents stay in force and the error is thrown. */
   async reload(): Promise<void> {
-    this.#entries = indexEntries(await readUsersFile(this.path));
+    this.#load(await readUsersFile(this.path));
   }
 
   get(user: string): UserInfo | undefined {
@@ -198,12 +200,13 @@ export class UserDatabase {
   /**
    * The canonical name when `password` is right and the account is enabled, otherwise null. Runs the KDF exactly once
    * whatever the outcome (unknown user, disabled account, malformed password), so neither work nor timing tells them
-   * apart. Rejects only when the KDF itself fails.
+   * apart: an unknown name gets a decoy hash of a cost that users in the file have (see decoy-hashes.ts). Rejects only
+   * when the KDF itself fails.
    */
   async checkPassword(user: string, password: string): Promise<string | null> {
     const entry = this.#find(user);
     const prepared = saslPrep(password);
-    const matches = await verifyPassword(prepared ?? password, entry?.hash ?? this.#decoy);
+    const matches = await verifyPassword(prepared ?? password, entry?.hash ?? this.#decoys.for(userKey(user)));
     return matches && entry !== undefined && prepared !== null && !entry.disabled ? entry.name : null;
   }
 
@@ -250,6 +253,11 @@ export class UserDatabase {
     await this.#update(user, () => null);
   }
 
+  #load(lines: readonly UsersFileLine[]): void {
+    this.#entries = indexEntries(lines);
+    this.#decoys.update(Array.from(this.#entries.values(), (entry) => entry.hash));
+  }
+
   #find(user: string): UserEntry | undefined {
     return isValidUserName(user) ? this.#entries.get(userKey(user)) : undefined;
   }
@@ -294,7 +302,7 @@ export class UserDatabase {
     const run = async (): Promise<void> => {
       const next = change(await readUsersFile(this.path));
       await writeFileAtomically(this.path, formatUsersFile(next));
-      this.#entries = indexEntries(next);
+      this.#load(next);
     };
     const result = this.#edits.then(run, run);
     this.#edits = result.catch(() => {});
