@@ -19,13 +19,15 @@ describe('deliver', () => {
   });
   afterEach(() => dir.dispose());
 
-  it('writes the message to new/ as <unique>,S=<stored>,W=<exact> with the next UID', async () => {
+  it('writes the message in CRLF form to new/ as <unique>,S=<stored>,W=<exact> with the next UID', async () => {
     const first = await deliver(maildir, Buffer.from('Subject: x\n\nbody\n'));
-    expect(first).toMatchObject({ uid: 1, storedSize: 17, size: 20 });
+    // Stored as RETR sends it before dot-stuffing, so the bytes on disk (S=) are the exact size (W=).
+    expect(first).toMatchObject({ uid: 1, storedSize: 20, size: 20 });
     expect(first.path).toBe(join(maildir, 'new', first.unique));
-    expect(parseMaildirName(first.unique)).toEqual({ unique: first.unique, hints: { S: 17, W: 20 }, info: '' });
-    expect(first.unique).toMatch(/^\d+\.M\d+P\d+Q\d+R[0-9a-f]{12}\.[^/:]+,S=17,W=20$/);
-    expect(await readFile(first.path, 'latin1')).toBe('Subject: x\n\nbody\n');
+    expect(parseMaildirName(first.unique)).toEqual({ unique: first.unique, hints: { S: 20, W: 20 }, info: '' });
+    expect(first.unique).toMatch(/^\d+\.M\d+P\d+Q\d+R[0-9a-f]{12}\.[^/:]+,S=20,W=20$/);
+    expect(await readFile(first.path, 'latin1')).toBe('Subject: x\r\n\r\nbody\r\n');
+    expect((await stat(first.path)).size).toBe(20);
     expect((await stat(first.path)).mode & 0o777).toBe(0o600);
     const second = await deliver(maildir, Buffer.from('second\r\n'));
     expect(second.uid).toBe(2);
@@ -40,8 +42,9 @@ describe('deliver', () => {
     }
     const delivery = await deliver(maildir, source());
     const text = await readFile(delivery.path, 'latin1');
-    expect(text.split('\n')).toHaveLength(101);
-    expect(delivery.size).toBe(text.length + 100);
+    expect(text).toBe(Array.from({ length: 100 }, (_, i) => `line ${i}\r\n`).join(''));
+    expect(delivery.size).toBe(text.length);
+    expect(delivery.storedSize).toBe(text.length);
   });
 
   it('leaves no tmp file and no visible message when the source fails', async () => {

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ExactSizeCounter } from '@poplar/wire';
+import { CrlfNormalizer } from '@poplar/wire';
 import { acquireDotLock } from './dot-lock.js';
 import { ensureMaildir } from './ensure-maildir.js';
 import { ioError } from './maildir-error.js';
@@ -25,13 +25,14 @@ export interface Delivery {
   readonly path: string;
   /** Exact RFC 822 size (octets RETR sends before dot-stuffing). */
   readonly size: number;
-  /** Bytes written. */
+  /** Bytes written: the message in CRLF form, so the same as `size`. */
   readonly storedSize: number;
 }
 
 /**
- * Delivers one message the Maildir way: write it to tmp/ and fsync, then, holding the UID list lock, record its UID
- * and rename it into new/ with ",S=<stored>,W=<exact>" and fsync new/. Any failure (ENOSPC, EIO, a failing source)
+ * Delivers one message the Maildir way: write it to tmp/ in CRLF form (bare LF -> CRLF, a final CRLF when missing)
+ * and fsync, then, holding the UID list lock, record its UID and rename it into new/ with ",S=<stored>,W=<exact>"
+ * (equal, as the file holds the exact form) and fsync new/. Any failure (ENOSPC, EIO, a failing source)
  * removes the tmp file and throws a MaildirError ('temporary' unless retrying cannot help): the message is either
  * fully delivered or not visible at all.
  */
@@ -51,17 +52,17 @@ export async function deliver(
       constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
       0o600,
     );
-    const counter = new ExactSizeCounter();
-    let storedSize = 0;
+    // Stored in CRLF form, the octets RETR sends before dot-stuffing: S= equals W=, and reads need no conversion.
+    const normalizer = new CrlfNormalizer();
     for await (const chunk of message instanceof Uint8Array ? [message] : message) {
-      counter.push(chunk);
-      storedSize += chunk.length;
-      await writeAll(handle, chunk);
+      await writeAll(handle, normalizer.push(chunk));
     }
+    await writeAll(handle, normalizer.end());
     await handle.sync();
     await handle.close();
     handle = undefined;
-    const size = counter.size;
+    const size = normalizer.length;
+    const storedSize = size;
     const unique = `${base},S=${storedSize},W=${size}`;
     const path = join(maildir, 'new', unique);
     const lock = await acquireDotLock(join(maildir, UID_LIST_LOCK), {

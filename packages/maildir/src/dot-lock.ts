@@ -65,6 +65,8 @@ async function tryLink(lockPath: string, content: string): Promise<boolean> {
   try {
     await writeFile(unique, content, { flag: 'wx', mode: 0o600 });
   } catch (err) {
+    // Created but not written (a full disk): it must not stay behind.
+    if (errnoOf(err) !== 'EEXIST') await unlink(unique).catch(() => undefined);
     throw ioError(err, `cannot create lock file in ${dirname(lockPath)}`);
   }
   try {

@@ -1,10 +1,11 @@
-import { unlink } from 'node:fs/promises';
+import { lstat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Maildrop } from '@poplar/session';
+import type { Maildrop, MessageStream } from '@poplar/session';
+import { cacheFolderState, normalizedStream, openCache, removeCaches } from './crlf-cache.js';
 import { errnoOf, ioError } from './maildir-error.js';
 import { FOLDERS, locateMessages, uniqueOf } from './maildir-scan.js';
 import { mapLimit } from './map-limit.js';
-import { chunkSizeFor, openMessageFile, readChunks } from './message-file.js';
+import { closeQuietly, type OpenFile, openMessageFile, readChunks } from './message-file.js';
 import { syncDirectory } from './sync-directory.js';
 
 /** A maildrop listing in UID order: numbers in typed arrays, file names joined in one string. */
@@ -12,6 +13,8 @@ export interface Listing {
   readonly uids: Float64Array;
   readonly sizes: Float64Array;
   readonly storedSizes: Float64Array;
+  /** Exact RFC 822 sizes, NaN where unknown (storage sizes shown and no W=). */
+  readonly exactSizes: Float64Array;
   /** 0 for new/, 1 for cur/. */
   readonly folders: Uint8Array;
   /** File names, concatenated; name i is names.slice(offsets[i], offsets[i + 1]). */
@@ -19,22 +22,37 @@ export interface Listing {
   readonly offsets: Uint32Array;
 }
 
+export interface SnapshotReadOptions {
+  /** Keep the CRLF form of messages stored with LF in the Maildir's cache folder, and read it from there. */
+  readonly crlfCache: boolean;
+}
+
 /**
  * A Maildir maildrop fixed at login. Numbers live in typed arrays and file names in one joined string, so a listing
  * costs a few bytes per message beyond its name. Mail delivered later is not in it; a message moved or re-flagged
  * by another program is found again by its unique name; a message removed by someone else reads as null.
+ *
+ * Messages go to the session in CRLF form whenever it is at hand: a file whose size is its exact size (Poplar's own
+ * deliveries, mail stored with CRLF) is read as it is; for a file stored with LF the cached CRLF form is read, and
+ * the first read builds that cache while it converts the file.
  */
 export class MaildirSnapshot implements Maildrop {
   readonly count: number;
   readonly #maildir: string;
   readonly #listing: Listing;
+  readonly #crlfCache: boolean;
   /** Where messages went after another program moved them (rare). */
   readonly #moved = new Map<number, string>();
+  /** Cache files still being finished; release() waits for them. */
+  readonly #finishing = new Set<Promise<void>>();
+  /** The cache folder's state, looked up once and again after each build. */
+  #cacheState: ReturnType<typeof cacheFolderState> | undefined;
   #released = false;
 
-  constructor(maildir: string, listing: Listing) {
+  constructor(maildir: string, listing: Listing, options: SnapshotReadOptions = { crlfCache: true }) {
     this.#maildir = maildir;
     this.#listing = listing;
+    this.#crlfCache = options.crlfCache;
     this.count = listing.uids.length;
   }
 
@@ -48,32 +66,52 @@ export class MaildirSnapshot implements Maildrop {
     return this.#listing.sizes[index]!;
   }
 
-  async read(index: number, signal: AbortSignal): Promise<AsyncIterable<Uint8Array> | null> {
+  async read(index: number, signal: AbortSignal): Promise<MessageStream | null> {
     this.#check(index);
     this.#live();
-    let path = this.#path(index);
-    let handle = await openMessageFile(join(this.#maildir, path));
-    if (handle === null) {
-      const found = (await locateMessages(this.#maildir)).get(this.#unique(index));
-      if (found === undefined || found === path) return null;
-      this.#moved.set(index, found);
-      path = found;
-      handle = await openMessageFile(join(this.#maildir, path));
-      if (handle === null) return null;
+    const exact = this.#listing.exactSizes[index]!;
+    const unique = this.#unique(index);
+    const cacheable = this.#crlfCache && !Number.isNaN(exact);
+    // Listed with a stored size other than its exact size: stored with LF, so its CRLF form may be cached.
+    if (cacheable && this.#listing.storedSizes[index] !== exact && (await this.#cacheFolder()) === 'ready') {
+      // Both at once: the cache answers only for a message that is still there.
+      const opening = openCache(this.#maildir, unique, exact);
+      const present = await this.#present(index).catch(async (err: unknown) => {
+        await opening.then((cached) => cached !== null && closeQuietly(cached.fd));
+        throw err;
+      });
+      const cached = await opening;
+      if (cached !== null && !present) closeQuietly(cached.fd);
+      if (!present) return null;
+      if (cached !== null) return crlfStream(cached, signal);
     }
-    return readChunks(handle, chunkSizeFor(this.#listing.storedSizes[index]!), signal);
+    const file = await this.#open(index);
+    if (file === null) return null;
+    if (file.size === exact) return crlfStream(file, signal);
+    if (!cacheable || (await this.#cacheFolder()) === 'refused') return readChunks(file, signal);
+    const stream = normalizedStream(this.#maildir, unique, exact, file, signal, (done) => {
+      this.#finishing.add(done);
+      void done.then(() => {
+        this.#finishing.delete(done);
+        this.#cacheState = undefined;
+      });
+    });
+    return Object.assign(stream, { form: 'crlf' as const });
   }
 
   /**
    * Unlinks exactly the given messages (a message moved meanwhile is looked up by its unique name). A message
    * already gone is fine, so a repeated commit does nothing. Nothing else is ever touched, whatever fails or
    * whenever the process dies (V0006). Throws a MaildirError after trying every message if some could not be removed.
+   * Their cached CRLF forms go too, after them (a crash in between leaves a cache file for cleanTmp()).
    */
   async commit(deleted: readonly number[]): Promise<void> {
     this.#live();
     const indexes = [...new Set(deleted)];
     for (const index of indexes) this.#check(index);
     if (indexes.length === 0) return;
+    // A cache file this session is still finishing must not land after its message is gone.
+    await Promise.all(this.#finishing);
     let failure: unknown;
     let current: Promise<Map<string, string>> | undefined;
     await mapLimit(indexes, 16, async (index) => {
@@ -93,11 +131,19 @@ export class MaildirSnapshot implements Maildrop {
         failure ??= err;
       });
     }
+    const { storedSizes, exactSizes } = this.#listing;
+    const withLf = indexes.filter((index) => storedSizes[index] !== exactSizes[index]);
+    await removeCaches(
+      this.#maildir,
+      withLf.map((index) => this.#unique(index)),
+    );
     if (failure !== undefined) throw ioError(failure, 'some deleted messages could not be removed');
   }
 
+  /** Ends the session's use; waits for cache files still being finished, so none is cut off at exit. */
   async release(): Promise<void> {
     this.#released = true;
+    await Promise.all(this.#finishing);
   }
 
   #check(index: number): void {
@@ -122,6 +168,45 @@ export class MaildirSnapshot implements Maildrop {
   #path(index: number): string {
     return this.#moved.get(index) ?? join(FOLDERS[this.#listing.folders[index] as 0 | 1], this.#name(index));
   }
+
+  #cacheFolder(): ReturnType<typeof cacheFolderState> {
+    this.#cacheState ??= cacheFolderState(this.#maildir);
+    return this.#cacheState;
+  }
+
+  /** Opens the message where it is now (another program may have moved it); null when it is gone. */
+  async #open(index: number): Promise<OpenFile | null> {
+    const path = this.#path(index);
+    const file = await openMessageFile(join(this.#maildir, path));
+    if (file !== null) return file;
+    const found = await this.#relocate(index, path);
+    return found === undefined ? null : openMessageFile(join(this.#maildir, found));
+  }
+
+  /** Whether the message is still there as a regular file, moved or not. */
+  async #present(index: number): Promise<boolean> {
+    const path = this.#path(index);
+    const stats = await lstat(join(this.#maildir, path)).catch((err: unknown) => {
+      if (errnoOf(err) === 'ENOENT') return undefined;
+      throw ioError(err, `cannot stat ${path}`);
+    });
+    if (stats !== undefined) return stats.isFile();
+    const found = await this.#relocate(index, path);
+    return found !== undefined && (await lstat(join(this.#maildir, found)).catch(() => undefined))?.isFile() === true;
+  }
+
+  /** Looks for a message no longer at `path` by its unique name; remembers and returns where it went. */
+  async #relocate(index: number, path: string): Promise<string | undefined> {
+    const found = (await locateMessages(this.#maildir)).get(this.#unique(index));
+    if (found === undefined || found === path) return undefined;
+    this.#moved.set(index, found);
+    return found;
+  }
+}
+
+/** A file already in CRLF form, streamed as it is. */
+function crlfStream(file: OpenFile, signal: AbortSignal): MessageStream {
+  return Object.assign(readChunks(file, signal), { form: 'crlf' as const, length: file.size });
 }
 
 /** unlink(); false when the file was already gone. */

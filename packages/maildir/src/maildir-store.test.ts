@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Maildrop, Store } from '@poplar/session';
 import { exactSizeCalculator, type SizeCalculator } from '@poplar/size';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { identity, readAll, storeContext, tempDir, writeForeign } from '../test/fixtures/maildir-fixture.js';
+import { crlf, identity, readAll, storeContext, tempDir, writeForeign } from '../test/fixtures/maildir-fixture.js';
 import { deliver } from './deliver.js';
 import { MaildirError } from './maildir-error.js';
 import { createMaildirStore } from './maildir-store.js';
@@ -56,7 +56,7 @@ describe('createMaildirStore', () => {
     expect((await readdir(join(dir.path, 'newcomer', 'Maildir'))).sort()).toEqual(['cur', 'new', 'tmp']);
   });
 
-  it('lists delivered mail in UID order with exact sizes and streams it back unchanged', async () => {
+  it('lists delivered mail in UID order with exact sizes and streams it back in CRLF form', async () => {
     const bodies = ['Subject: a\n\nline one\n.dot line\n', 'Subject: b\r\n\r\nno final newline', ''];
     for (const body of bodies) await deliver(maildir, Buffer.from(body));
     const drop = await open();
@@ -66,7 +66,7 @@ describe('createMaildirStore', () => {
       ['3', 0],
     ]);
     for (let i = 0; i < bodies.length; i++) {
-      expect(await readAll(await drop.read(i, new AbortController().signal))).toBe(bodies[i]);
+      expect(await readAll(await drop.read(i, new AbortController().signal))).toBe(crlf(bodies[i]!));
     }
     await drop.release();
   });
@@ -76,8 +76,8 @@ describe('createMaildirStore', () => {
     await writeForeign(maildir, 'new', '1700000000.V1I1M1.mx', 'x\ny\nz\n');
     const drop = await createMaildirStore({ mailRoot: dir.path, exactSize: false }).open(alice, storeContext());
     expect(listing(drop)).toEqual([
-      ['1', 4],
-      ['2', 6],
+      ['1', 6], // delivered in CRLF form: storage and exact size agree
+      ['2', 6], // stored with LF by other software: 9 octets on the wire
     ]);
   });
 
@@ -87,7 +87,7 @@ describe('createMaildirStore', () => {
     await deliver(maildir, Buffer.from('second\n'));
     await writeForeign(maildir, 'new', '1700000000.V1I2M1.mx', 'third\n');
     expect(drop.count).toBe(1);
-    expect(await readAll(await drop.read(0, new AbortController().signal))).toBe('first\n');
+    expect(await readAll(await drop.read(0, new AbortController().signal))).toBe('first\r\n');
     const later = await open();
     expect(later.count).toBe(3);
   });
@@ -109,9 +109,9 @@ describe('createMaildirStore', () => {
     const { path, unique } = await deliver(maildir, Buffer.from('moving\n'));
     const drop = await open();
     await rename(path, join(maildir, 'cur', `${unique}:2,S`));
-    expect(await readAll(await drop.read(0, new AbortController().signal))).toBe('moving\n');
+    expect(await readAll(await drop.read(0, new AbortController().signal))).toBe('moving\r\n');
     await rename(join(maildir, 'cur', `${unique}:2,S`), join(maildir, 'cur', `${unique}:2,RS`));
-    expect(await readAll(await drop.read(0, new AbortController().signal))).toBe('moving\n');
+    expect(await readAll(await drop.read(0, new AbortController().signal))).toBe('moving\r\n');
     // And the UID stays.
     const again = await open();
     expect(listing(again)).toEqual(listing(drop));
@@ -147,7 +147,9 @@ describe('createMaildirStore', () => {
     const drop = await open();
     const bodies = [];
     for (let i = 0; i < drop.count; i++) bodies.push(await readAll(await drop.read(i, new AbortController().signal)));
-    expect(bodies).toEqual(['early\n', 'tie a\n', 'tie z\n', 'late\n']);
+    // Read in CRLF form; the files themselves stay as they are.
+    expect(bodies).toEqual(['early\r\n', 'tie a\r\n', 'tie z\r\n', 'late\r\n']);
+    expect(await readFile(join(maildir, 'new', '1000.c.mx'), 'latin1')).toBe('early\n');
     expect(listing(drop)).toEqual([
       ['1', 7],
       ['2', 7],
@@ -196,7 +198,7 @@ describe('createMaildirStore', () => {
     const after = await open();
     expect(listing(after).map(([uid]) => uid)).toEqual(['1', '3', '5']);
     for (let i = 0; i < after.count; i++) {
-      expect(await readAll(await after.read(i, new AbortController().signal))).toBe(`m${i * 2}\n`);
+      expect(await readAll(await after.read(i, new AbortController().signal))).toBe(`m${i * 2}\r\n`);
     }
     await expect(drop.commit([6])).rejects.toThrow(RangeError);
     await drop.release();
@@ -214,7 +216,7 @@ describe('createMaildirStore', () => {
     await writeForeign(maildir, 'new', '1700000000.V1I1M4.ok', 'ok\n');
     const drop = await open();
     expect(drop.count).toBe(1);
-    expect(await readAll(await drop.read(0, new AbortController().signal))).toBe('ok\n');
+    expect(await readAll(await drop.read(0, new AbortController().signal))).toBe('ok\r\n');
   });
 
   it('does not follow a symlink swapped in for a message after login', async () => {
@@ -229,11 +231,11 @@ describe('createMaildirStore', () => {
 
   it('streams large messages in big chunks and stops when the signal aborts', async () => {
     const big = Buffer.alloc(1024 * 1024, 'y');
-    await deliver(maildir, big);
+    const { size } = await deliver(maildir, big);
     const drop = await open();
     const sizes: number[] = [];
     for await (const chunk of (await drop.read(0, new AbortController().signal))!) sizes.push(chunk.length);
-    expect(sizes.reduce((a, b) => a + b, 0)).toBe(big.length);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(size);
     expect(Math.min(...sizes.slice(0, -1))).toBeGreaterThanOrEqual(64 * 1024);
     const controller = new AbortController();
     const stream = (await drop.read(0, controller.signal))!;

@@ -20,6 +20,11 @@ export interface MaildirStoreOptions {
   readonly lockTimeoutMs?: number;
   /** When a UID list lock left by a crashed process counts as stale. Default 120 s. */
   readonly staleLockMs?: number;
+  /**
+   * Keep the CRLF form of messages that other software stored with LF in `<Maildir>/poplar-crlf/`, built by their
+   * first RETR, so that later reads only dot-stuff. Default true; false converts such messages on every read.
+   */
+  readonly crlfCache?: boolean;
 }
 
 /**
@@ -44,7 +49,11 @@ export function createMaildirStore(options: MaildirStoreOptions): Store {
   return {
     async open(identity: Identity, ctx: StoreContext): Promise<Maildrop> {
       const maildir = await locate(identity);
-      return takeSnapshot(maildir, { calculator, lock: { ...lock, signal: ctx.signal } });
+      return takeSnapshot(maildir, {
+        calculator,
+        lock: { ...lock, signal: ctx.signal },
+        crlfCache: options.crlfCache ?? true,
+      });
     },
   };
 }

@@ -1,59 +1,98 @@
-import { constants } from 'node:fs';
-import { type FileHandle, open } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, open, read } from 'node:fs';
 import { errnoOf, ioError } from './maildir-error.js';
 
-const SMALL_CHUNK = 64 * 1024;
-const LARGE_CHUNK = 256 * 1024;
+/** Most bytes read at once: large reads mean few system calls and large socket writes. */
+const CHUNK = 256 * 1024;
 
-/** Read size for a message of `storedSize` bytes: one read for most mail, large reads for big mail. */
-export function chunkSizeFor(storedSize: number): number {
-  return storedSize < SMALL_CHUNK ? SMALL_CHUNK : LARGE_CHUNK;
+// O_NOFOLLOW: a symlink swapped in for a message is not followed. O_NONBLOCK: a FIFO swapped in does not hang the
+// open (it has no effect on regular files).
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/** An open regular file (a plain descriptor: every RETR opens one) and its size when it was opened. */
+export interface OpenFile {
+  readonly fd: number;
+  readonly size: number;
 }
 
 /**
- * Opens a message file for reading without following a symlink. null when it is gone, is a symlink or is not a
- * regular file; other failures throw a MaildirError.
+ * Opens a file for reading without following a symlink. null when it is gone, is a symlink or is not a regular
+ * file; other failures throw a MaildirError. Only the open waits for the thread pool: fstat() of a file just opened
+ * answers from memory, so it is made at once.
  */
-export async function openMessageFile(path: string): Promise<FileHandle | null> {
-  let handle: FileHandle;
+export async function openMessageFile(path: string): Promise<OpenFile | null> {
+  let fd: number;
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    fd = await new Promise<number>((resolve, reject) => {
+      open(path, READ_FLAGS, (err, opened) => (err ? reject(err) : resolve(opened)));
+    });
   } catch (err) {
     const errno = errnoOf(err);
     if (errno === 'ENOENT' || errno === 'ELOOP') return null;
     throw ioError(err, `cannot open ${path}`);
   }
   try {
-    if ((await handle.stat()).isFile()) return handle;
+    const stats = fstatSync(fd);
+    if (stats.isFile()) return { fd, size: stats.size };
   } catch (err) {
-    await handle.close().catch(() => undefined);
+    closeQuietly(fd);
     throw ioError(err, `cannot stat ${path}`);
   }
-  await handle.close().catch(() => undefined);
+  closeQuietly(fd);
   return null;
 }
 
+/** close() of a descriptor opened for reading flushes nothing, so it is made at once. */
+export function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Nothing was written through it: nothing can be lost.
+  }
+}
+
+function readInto(fd: number, buffer: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    read(fd, buffer, 0, buffer.length, null, (err, bytesRead) => (err ? reject(err) : resolve(bytesRead)));
+  });
+}
+
 /**
- * Streams an open file in fresh chunks (the consumer may keep them) and closes it when the stream ends, fails, is
- * abandoned with break/return, or `signal` aborts (even if iteration never started).
+ * Streams the first `size` bytes of an open file (fewer if it is shorter) in fresh chunks of up to 256 KiB that
+ * are never reused, so the consumer may keep them or hand them to a socket as they are. Closes the file once the
+ * last byte is read, or when the stream fails, is abandoned with break/return, or `signal` aborts (even if
+ * iteration never started). A descriptor is never closed under a read in flight, so its number cannot be reused
+ * by another open while that read runs.
  */
-export function readChunks(handle: FileHandle, chunkSize: number, signal?: AbortSignal): AsyncIterable<Uint8Array> {
+export function readChunks(file: OpenFile, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
   let closed = false;
+  let reading = false;
   const close = () => {
     if (closed) return;
     closed = true;
-    signal?.removeEventListener('abort', close);
-    handle.close().catch(() => undefined);
+    signal?.removeEventListener('abort', onAbort);
+    closeQuietly(file.fd);
+  };
+  // During a read, the loop closes the file when the read returns and it sees the abort.
+  const onAbort = () => {
+    if (!reading) close();
   };
   if (signal?.aborted) close();
-  else signal?.addEventListener('abort', close, { once: true });
+  else signal?.addEventListener('abort', onAbort, { once: true });
   return (async function* () {
     try {
-      for (;;) {
+      for (let left = file.size; left > 0; ) {
         signal?.throwIfAborted();
-        const buffer = Buffer.allocUnsafe(chunkSize);
-        const { bytesRead } = await handle.read(buffer, 0, chunkSize, null);
+        const buffer = Buffer.allocUnsafe(Math.min(left, CHUNK));
+        reading = true;
+        let bytesRead: number;
+        try {
+          bytesRead = await readInto(file.fd, buffer);
+        } finally {
+          reading = false;
+        }
         if (bytesRead === 0) return;
+        left -= bytesRead;
+        if (left === 0) close();
         yield buffer.subarray(0, bytesRead);
       }
     } catch (err) {
@@ -66,8 +105,8 @@ export function readChunks(handle: FileHandle, chunkSize: number, signal?: Abort
 }
 
 /** Opens and streams a message file; throws (ENOENT included) when it cannot be opened as a regular file. */
-export async function* messageChunks(path: string, storedSize: number): AsyncIterable<Uint8Array> {
-  const handle = await openMessageFile(path);
-  if (handle === null) throw Object.assign(new Error(`${path} is gone or not a regular file`), { code: 'ENOENT' });
-  yield* readChunks(handle, chunkSizeFor(storedSize));
+export async function* messageChunks(path: string): AsyncGenerator<Uint8Array> {
+  const file = await openMessageFile(path);
+  if (file === null) throw Object.assign(new Error(`${path} is gone or not a regular file`), { code: 'ENOENT' });
+  yield* readChunks(file);
 }

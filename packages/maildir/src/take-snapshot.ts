@@ -1,6 +1,7 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseMaildirName, type SizeCalculator } from '@poplar/size';
+import { removeCaches } from './crlf-cache.js';
 import { acquireDotLock, type DotLockOptions } from './dot-lock.js';
 import { errnoOf, ioError } from './maildir-error.js';
 import { FOLDERS, folderOf, type MaildirScan, scanMaildir, uniqueOf } from './maildir-scan.js';
@@ -12,6 +13,8 @@ import { readUidList, UID_LIST_LOCK, type UidEntry, type UidList, writeUidList }
 export interface SnapshotOptions {
   readonly calculator: SizeCalculator;
   readonly lock?: DotLockOptions;
+  /** Keep and read the CRLF form of messages stored with LF (see MaildirSnapshot). Default true. */
+  readonly crlfCache?: boolean;
 }
 
 // Entries of removed messages are dropped whenever the list is rewritten; past this many (and a quarter of the
@@ -25,14 +28,15 @@ const STALE_LIMIT = 256;
  */
 export async function takeSnapshot(maildir: string, options: SnapshotOptions): Promise<MaildirSnapshot> {
   const exact = options.calculator.exact;
+  const read = { crlfCache: options.crlfCache ?? true };
   const listing = match(await readUidList(maildir), await scanMaildir(maildir), exact, true);
-  if (listing !== undefined) return new MaildirSnapshot(maildir, listing);
+  if (listing !== undefined) return new MaildirSnapshot(maildir, listing, read);
   const lock = await acquireDotLock(join(maildir, UID_LIST_LOCK), options.lock);
   try {
     const list = await readUidList(maildir);
     const scan = await scanMaildir(maildir);
     if (await update(maildir, list, scan, options.calculator)) await writeUidList(maildir, list);
-    return new MaildirSnapshot(maildir, match(list, scan, exact, false)!);
+    return new MaildirSnapshot(maildir, match(list, scan, exact, false)!, read);
   } finally {
     await lock.release();
   }
@@ -64,6 +68,7 @@ function match(list: UidList, scan: MaildirScan, exact: boolean, strict: boolean
     uids: new Float64Array(count),
     sizes: new Float64Array(count),
     storedSizes: new Float64Array(count),
+    exactSizes: new Float64Array(count),
     folders: new Uint8Array(count),
     offsets: new Uint32Array(count + 1),
   };
@@ -77,6 +82,7 @@ function match(list: UidList, scan: MaildirScan, exact: boolean, strict: boolean
     listing.uids[i] = entry.uid;
     listing.storedSizes[i] = entry.storedSize;
     listing.sizes[i] = exact ? (entry.size ?? entry.storedSize) : entry.storedSize;
+    listing.exactSizes[i] = entry.size ?? Number.NaN;
     listing.folders[i] = folderOf(scan, file);
     names.push(name);
     listing.offsets[i + 1] = listing.offsets[i]! + name.length;
@@ -93,11 +99,15 @@ async function update(maildir: string, list: UidList, scan: MaildirScan, calcula
     files.set(uniqueOf(name), { folder: folderOf(scan, i), name });
   });
   if (scan.stable) {
-    for (const unique of list.entries.keys()) {
+    const gone: string[] = [];
+    for (const [unique, entry] of list.entries) {
       if (files.has(unique)) continue;
       list.entries.delete(unique);
       changed = true;
+      if (entry.size !== undefined && entry.size !== entry.storedSize) gone.push(unique);
     }
+    // Messages removed by other software: their cached CRLF forms are of no use now.
+    await removeCaches(maildir, gone);
   }
   // Exact sizes the list lacks for files it knows (recorded while exact sizes were off).
   const unsized = calculator.exact
@@ -152,7 +162,7 @@ async function measure(
       key: unique,
       storedSize,
       hints: parseMaildirName(file.name).hints,
-      open: () => messageChunks(path, storedSize),
+      open: () => messageChunks(path),
     });
   } catch (err) {
     if (errnoOf(err) === 'ENOENT') return undefined;

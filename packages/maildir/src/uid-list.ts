@@ -132,11 +132,20 @@ export async function appendUidEntry(
   let handle: FileHandle | undefined;
   try {
     handle = await open(path, constants.O_RDWR | constants.O_APPEND);
-    if ((await handle.stat()).size > 0) {
+    const { size } = await handle.stat();
+    if (size > 0) {
       const { next, torn } = await nextUid(handle, maildir);
       // A torn line from a crash is closed first so that it cannot swallow ours.
-      await handle.write((torn ? '\n' : '') + formatUidEntry(unique, { uid: next, ...sizes }));
-      await handle.sync();
+      const line = Buffer.from((torn ? '\n' : '') + formatUidEntry(unique, { uid: next, ...sizes }));
+      try {
+        // A full disk or a file size limit writes a line only in part, without an error: the rest gets the errno.
+        for (let done = 0; done < line.length; ) done += (await handle.write(line, done)).bytesWritten;
+        await handle.sync();
+      } catch (err) {
+        // A part of a line must not stay: the next append would close it into an entry with wrong sizes.
+        await handle.truncate(size).catch(() => undefined);
+        throw err;
+      }
       return next;
     }
   } catch (err) {

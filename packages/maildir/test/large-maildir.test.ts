@@ -41,7 +41,7 @@ describe('a 100 000-message Maildir', () => {
     for (const index of [0, 1, 54_321, COUNT - 1]) {
       expect(second.uid(index)).toBe(String(index + 1));
       expect(second.size(index)).toBe(3);
-      expect(await readAll(await second.read(index, new AbortController().signal))).toBe(`${index % 10}\n`);
+      expect(await readAll(await second.read(index, new AbortController().signal))).toBe(`${index % 10}\r\n`);
     }
     expect((await readFile(join(maildir, UID_LIST_FILE), 'utf8')).split('\n')[0]).toBe(
       `poplar-uidlist 1 next=${COUNT + 1}`,

@@ -9,7 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliver, resolveMaildir, UID_LIST_LOCK } from '../src/index.js';
 import { createMaildirStore } from '../src/maildir-store.js';
 import { buildWorker } from './fixtures/build-worker.js';
-import { fillFolder, identity, readAll, storeContext, tempDir, writeForeign } from './fixtures/maildir-fixture.js';
+import {
+  crlf,
+  fillFolder,
+  identity,
+  readAll,
+  storeContext,
+  tempDir,
+  writeForeign,
+} from './fixtures/maildir-fixture.js';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
 let worker: string;
@@ -118,7 +126,7 @@ describe('several processes on one Maildir', () => {
     for (const r of results) {
       const index = byUid.get(String(r.uid));
       expect(index).toBeDefined();
-      expect(await readAll(await drop.read(index!, new AbortController().signal))).toBe(r.body);
+      expect(await readAll(await drop.read(index!, new AbortController().signal))).toBe(crlf(r.body));
     }
     // UIDs increase in listing order and every delivery's UID is what the session shows.
     const uids = Array.from({ length: drop.count }, (_, i) => Number(drop.uid(i)));

@@ -19,8 +19,10 @@ export class Interrupt extends Error {
   }
 }
 
-/** Small answers of pipelined commands are gathered into one write up to this size. */
-const FLUSH_AT = 32 * 1024;
+/** Output is gathered into writes of at least this size (small answers of pipelined commands, message pieces). */
+const FLUSH_AT = 64 * 1024;
+/** Queued pieces averaging less than this are joined into one buffer; larger ones go out in one vectored write. */
+const JOIN_BELOW = 2048;
 /** Most input taken from the stream at once: the line reader never holds more than this plus one line. */
 const READ_AT_MOST = 64 * 1024;
 /** How long a graceful close may wait for the client to take the last bytes before the stream is destroyed. */
@@ -162,9 +164,28 @@ export class Channel {
 
   /** Queues output; writes it once enough has gathered. */
   async send(data: Buffer): Promise<void> {
+    this.queue(data);
+    await this.flushIfFull();
+  }
+
+  /**
+   * Queues output without writing it yet. The buffers are written as they are, without a copy when they are large:
+   * their memory must stay unchanged until then.
+   */
+  queue(data: Buffer): void {
+    if (data.length === 0) return;
     this.#queue.push(data);
     this.#queued += data.length;
     this.bytesOut += data.length;
+  }
+
+  /** queue() for each piece, in order. */
+  queueAll(pieces: readonly Buffer[]): void {
+    for (const piece of pieces) this.queue(piece);
+  }
+
+  /** Writes the queued output once enough has gathered. */
+  async flushIfFull(): Promise<void> {
     if (this.#queued >= FLUSH_AT) await this.flush();
   }
 
@@ -173,7 +194,7 @@ export class Channel {
     if (this.#queued === 0) return;
     this.#check(true);
     const stream = this.#stream!;
-    if (!stream.write(this.#takeQueue())) await this.#drain(stream);
+    if (!this.#writeQueue(stream)) await this.#drain(stream);
   }
 
   /**
@@ -243,8 +264,8 @@ export class Channel {
   async close(last?: Buffer): Promise<void> {
     const stream = this.#stream;
     if (!stream || this.#closed || stream.destroyed) return;
-    if (last) this.#queue.push(last);
-    if (this.#queue.length > 0) stream.write(this.#takeQueue());
+    if (last) this.queue(last);
+    if (this.#queue.length > 0) this.#writeQueue(stream);
     stream.end();
     const deadline = this.#deadline(CLOSE_GRACE_MS);
     try {
@@ -285,11 +306,22 @@ export class Channel {
     }
   }
 
-  #takeQueue(): Buffer {
-    const data = this.#queue.length === 1 ? this.#queue[0]! : Buffer.concat(this.#queue, this.#queued);
+  /**
+   * Writes and empties the queue: one buffer as it is, many small ones joined into one, large ones corked into a
+   * single vectored write (no copy). False when the stream asks the writer to wait for 'drain'.
+   */
+  #writeQueue(stream: Duplex): boolean {
+    const queue = this.#queue;
+    const queued = this.#queued;
     this.#queue = [];
     this.#queued = 0;
-    return data;
+    if (queue.length === 1) return stream.write(queue[0]!);
+    if (queued < queue.length * JOIN_BELOW) return stream.write(Buffer.concat(queue, queued));
+    stream.cork();
+    let ok = true;
+    for (const piece of queue) ok = stream.write(piece);
+    stream.uncork();
+    return ok;
   }
 
   /** Waits for 'drain'; each wait gets a fresh inactivity timer, so a slow reader that makes progress is kept. */

@@ -92,13 +92,30 @@ export interface Maildrop {
   size(index: number): number;
   /**
    * The stored bytes of a message, streamed (LF or CRLF line ends; the session encodes them for the wire).
-   * Resolves null when the message has been removed behind the session's back.
+   * Resolves null when the message has been removed behind the session's back. Any AsyncIterable will do; a
+   * MessageStream can tell the session that the bytes are already in CRLF form.
    */
-  read(index: number, signal: AbortSignal): Promise<AsyncIterable<Uint8Array> | null>;
+  read(index: number, signal: AbortSignal): Promise<MessageStream | null>;
   /** UPDATE state: remove exactly these messages. May be partial on error (V0006), never removes others. */
   commit(deleted: readonly number[]): Promise<void>;
   /** End of session without changes, or after commit. Idempotent. */
   release(): Promise<void>;
+}
+
+/**
+ * A message as Maildrop.read() streams it: chunks of the stored bytes, plus what the store knows about them.
+ *
+ * `form: 'crlf'` promises that the bytes have no bare LF and end with CRLF (or that there are none): they already
+ * are the octets LIST counts, so only dot-stuffing is left and the session hands the chunks to the connection
+ * without copying them. The session may then hold a chunk until the connection has written it, so a store must not
+ * reuse a chunk's memory once it has yielded it.
+ *
+ * `length`: how many octets the stream yields (at most), when the store knows it; TOP with a line count at least
+ * this large then sends the message without counting lines.
+ */
+export interface MessageStream extends AsyncIterable<Uint8Array> {
+  readonly form?: 'crlf';
+  readonly length?: number;
 }
 
 export interface Store {

@@ -20,9 +20,9 @@ export async function logIn(
 ): Promise<void> {
   const { hooks, store } = session.engine;
   session.state = 'AUTHORIZATION';
-  let verdict: ReturnType<NonNullable<typeof hooks.acquireUser>>;
+  let verdict: Awaited<ReturnType<NonNullable<typeof hooks.acquireUser>>>;
   try {
-    verdict = hooks.acquireUser?.(identity, session.connection) ?? true;
+    verdict = (await hooks.acquireUser?.(identity, session.connection)) ?? true;
   } catch (error) {
     return loginUnavailable(session, error);
   }
@@ -44,8 +44,9 @@ export async function logIn(
 
 /**
  * A failed login (bad credentials, a cancelled or broken AUTH exchange): counted, reported, answered after the
- * failed-login delay (a timer: other sessions go on, and this one reads no input meanwhile). The answer that
- * reaches maxFailedLogins carries Exchange's closing line and ends the session.
+ * failed-login delay plus the host's penalty (a timer: other sessions go on, and this one reads no input meanwhile,
+ * nor while the host works out the penalty). The answer that reaches maxFailedLogins carries Exchange's closing
+ * line and ends the session.
  */
 export async function loginFailed(
   session: Session,
@@ -59,7 +60,7 @@ export async function loginFailed(
   session.emit({ type: 'login-failed', user, mechanism });
   let delay = settings.failedLoginDelayMs;
   try {
-    const extra = hooks.loginFailed?.(session.connection, user) ?? 0;
+    const extra = (await hooks.loginFailed?.(session.connection, user)) ?? 0;
     if (Number.isFinite(extra) && extra > 0) delay += extra;
   } catch (error) {
     session.emit({ type: 'error', error });

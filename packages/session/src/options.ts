@@ -58,15 +58,23 @@ export type SessionEvent =
   | { readonly type: 'tls' }
   | { readonly type: 'error'; readonly error: unknown };
 
-/** Host callbacks: cross-session policy (penalties, per-user limits) lives in the host, not in the session. */
+/**
+ * Host callbacks: cross-session policy (penalties, per-user limits) lives in the host, not in the session.
+ * `loginFailed` and `acquireUser` may answer with a promise (a host whose tables live in another process); the
+ * session reads no input until it settles, so a host that can be slow should bound its own wait.
+ */
 export interface SessionHooks {
-  /** After a failed login: extra delay in ms (per-address penalty) on top of failedLoginDelayMs. */
-  loginFailed?(connection: ConnectionInfo, user: string | undefined): number;
+  /**
+   * After a failed login: extra delay in ms (per-address penalty) on top of failedLoginDelayMs. A throw or a
+   * rejection is reported as an 'error' event and adds nothing.
+   */
+  loginFailed?(connection: ConnectionInfo, user: string | undefined): number | Promise<number>;
   /**
    * A login succeeded and the maildrop is about to be opened. Return false (or 'in-use') to refuse with [IN-USE]
-   * (MaxConnectionsPerUser), or 'login-delay' to refuse with [LOGIN-DELAY]. A refusal is not a failed login.
+   * (MaxConnectionsPerUser), or 'login-delay' to refuse with [LOGIN-DELAY]. A refusal is not a failed login. A
+   * throw or a rejection answers [SYS/TEMP] (the client may retry) and is not a failed login either.
    */
-  acquireUser?(identity: Identity, connection: ConnectionInfo): boolean | UserRefusal;
+  acquireUser?(identity: Identity, connection: ConnectionInfo): boolean | UserRefusal | Promise<boolean | UserRefusal>;
   /** The session that acquired this user ended. */
   releaseUser?(identity: Identity, connection: ConnectionInfo): void;
   event?(connection: ConnectionInfo, event: SessionEvent): void;

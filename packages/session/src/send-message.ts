@@ -1,4 +1,5 @@
-import { MessageEncoder } from '@poplar/wire';
+import { DotStuffer, MessageEncoder } from '@poplar/wire';
+import type { MessageStream } from './contracts.js';
 import type { Session } from './session.js';
 
 /** A store failure after the first bytes of a message were sent: the answer cannot be completed honestly. */
@@ -9,11 +10,20 @@ export class MessageStreamError extends Error {
   }
 }
 
+/** Turns one chunk of the stored message into queued output; true once TOP has all its lines. */
+type Encode = (chunk: Uint8Array) => boolean;
+
+const noop = (): void => {};
+
 /**
- * Streams a message for RETR (`bodyLines` undefined) or TOP: `head` first, then the encoder's output chunk by
- * chunk under backpressure, then the terminator. The first chunk is read before `head` is sent, so a message that
- * is gone (read resolves null or fails at once) still gets a clean -ERR. Reading stops as soon as TOP has its lines
- * or the client goes away. Returns false when the message was gone.
+ * Streams a message for RETR (`bodyLines` undefined) or TOP: `head` first, then the message chunk by chunk under
+ * backpressure, then the terminator. The first chunk is read before `head` is sent, so a message that is gone (read
+ * resolves null or fails at once) still gets a clean -ERR. The next chunk is read while the connection takes the
+ * last one. Reading stops as soon as TOP has its lines or the client goes away. Returns false when the message was
+ * gone.
+ *
+ * A stream in CRLF form goes out as views of the store's chunks, split only where a line starts with "."; anything
+ * else goes through the one-pass encoder.
  */
 export async function sendMessage(
   session: Session,
@@ -22,14 +32,16 @@ export async function sendMessage(
   head: Buffer,
   bodyLines?: number,
 ): Promise<boolean> {
+  let source: MessageStream;
   let iterator: AsyncIterator<Uint8Array>;
   let next: IteratorResult<Uint8Array>;
   try {
-    const source = await session.maildrop!.read(index, session.signal);
-    if (source === null) {
+    const found = await session.maildrop!.read(index, session.signal);
+    if (found === null) {
       await session.reject('POP3_ERR_MESSAGE_GONE', msn);
       return false;
     }
+    source = found;
     iterator = source[Symbol.asyncIterator]();
     next = await iterator.next();
   } catch (error) {
@@ -37,20 +49,42 @@ export async function sendMessage(
     await session.reject('POP3_ERR_MESSAGE_GONE', msn);
     return false;
   }
-  const encoder = new MessageEncoder(bodyLines === undefined ? {} : { bodyLines });
+  const channel = session.channel;
+  let encode: Encode;
+  let end: () => Buffer;
+  if (source.form === 'crlf') {
+    const stuffer = new DotStuffer({
+      ...(bodyLines === undefined ? {} : { bodyLines }),
+      ...(source.length === undefined ? {} : { length: source.length }),
+    });
+    encode = (chunk) => {
+      channel.queueAll(stuffer.push(chunk));
+      return stuffer.done;
+    };
+    end = () => stuffer.end();
+  } else {
+    const encoder = new MessageEncoder(bodyLines === undefined ? {} : { bodyLines });
+    encode = (chunk) => {
+      channel.queue(encoder.push(chunk));
+      return encoder.done;
+    };
+    end = () => encoder.end();
+  }
   try {
-    await session.reply(head);
+    channel.queue(head);
     while (!next.done) {
-      const out = encoder.push(next.value);
-      if (out.length > 0) await session.reply(out);
-      if (encoder.done) break;
+      if (encode(next.value)) break;
+      const reading = iterator.next();
+      // Awaited below; a failure while the connection is being written to must not go unhandled meanwhile.
+      reading.catch(noop);
+      await channel.flushIfFull();
       try {
-        next = await iterator.next();
+        next = await reading;
       } catch (cause) {
         throw new MessageStreamError(msn, { cause });
       }
     }
-    await session.reply(encoder.end());
+    await session.reply(end());
   } finally {
     if (!next.done) await closeQuietly(iterator);
   }

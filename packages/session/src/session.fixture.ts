@@ -37,15 +37,17 @@ export interface FixtureOptions extends Partial<Omit<SessionOptions, 'store' | '
   readonly users?: MemoryStoreOptions['users'];
   readonly chunkSize?: number;
   readonly exclusive?: boolean;
+  readonly crlfForm?: boolean;
   readonly mechanisms?: readonly AuthMechanism[];
 }
 
 export function fixture(options: FixtureOptions = {}): Fixture {
-  const { users, chunkSize, exclusive, ...rest } = options;
+  const { users, chunkSize, exclusive, crlfForm, ...rest } = options;
   const store = createMemoryStore({
     users: users ?? { alice: ALICE, bob: [] },
     ...(chunkSize === undefined ? {} : { chunkSize }),
     ...(exclusive === undefined ? {} : { exclusive }),
+    ...(crlfForm === undefined ? {} : { crlfForm }),
   });
   const passwords = createMemoryVerifier({ alice: 'secret', bob: 'bob pass' });
   const timers = createFakeTimers();

@@ -1,3 +1,5 @@
+import { asBuffer } from './as-buffer.js';
+
 const LF = 0x0a;
 const CR = 0x0d;
 
@@ -11,7 +13,7 @@ export class ExactSizeCounter {
   #last = -1;
 
   push(chunk: Uint8Array): void {
-    const input = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    const input = asBuffer(chunk);
     const n = input.length;
     if (n === 0) return;
     let bareLf = 0;

@@ -1,3 +1,5 @@
+import { asBuffer } from './as-buffer.js';
+
 /** One event from the line reader: a complete line (without its CRLF or LF), or an over-long line that was dropped. */
 export type LineEvent = { readonly kind: 'line'; readonly line: Buffer } | { readonly kind: 'too-long' };
 
@@ -42,7 +44,7 @@ export class LineReader {
 
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    const buf = asBuffer(chunk);
     this.#chunks.push(buf);
     this.#buffered += buf.length;
   }

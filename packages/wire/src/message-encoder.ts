@@ -1,3 +1,6 @@
+import { asBuffer } from './as-buffer.js';
+import { copyInto } from './copy-into.js';
+
 const LF = 0x0a;
 const CR = 0x0d;
 const DOT = 0x2e;
@@ -44,7 +47,7 @@ export class MessageEncoder {
 
   push(chunk: Uint8Array): Buffer {
     if (this.#done || chunk.length === 0) return EMPTY;
-    const input = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    const input = asBuffer(chunk);
     return this.#top ? this.#encodeTop(input) : this.#encodeAll(input);
   }
 
@@ -69,11 +72,11 @@ export class MessageEncoder {
       }
       const lf = input.indexOf(LF, i);
       if (lf < 0) {
-        o += input.copy(out, o, i, n);
+        o += copyInto(out, o, input, i, n);
         this.#prevCr = input[n - 1] === CR;
         return out.subarray(0, o);
       }
-      o += input.copy(out, o, i, lf);
+      o += copyInto(out, o, input, i, lf);
       if (!(lf > 0 ? input[lf - 1] === CR : this.#prevCr)) out[o++] = CR;
       out[o++] = LF;
       this.#atLineStart = true;
@@ -101,7 +104,7 @@ export class MessageEncoder {
         this.#lineIsCr = this.#lineLength === 0 && stop - i === 1 && input[i] === CR;
         this.#lineLength += stop - i;
       }
-      o += input.copy(out, o, i, stop);
+      o += copyInto(out, o, input, i, stop);
       if (lf < 0) {
         this.#prevCr = input[n - 1] === CR;
         break;

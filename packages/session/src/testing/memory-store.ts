@@ -1,5 +1,5 @@
 import { exactSize } from '@poplar/wire';
-import { type Identity, type Maildrop, type Store, StoreError } from '../contracts.js';
+import { type Identity, type Maildrop, type MessageStream, type Store, StoreError } from '../contracts.js';
 
 /** A message: its content, or the content with a chosen UID. */
 export type MemoryMessage = string | Uint8Array | { readonly content: string | Uint8Array; readonly uid?: string };
@@ -10,6 +10,11 @@ export interface MemoryStoreOptions {
   readonly chunkSize?: number;
   /** Refuse a second open of a maildrop that is still open, with [IN-USE]. Default false (Exchange takes no lock). */
   readonly exclusive?: boolean;
+  /**
+   * Stream messages already in CRLF form (no bare LF, ending with CRLF) as a MessageStream with `form: 'crlf'` and
+   * `length`, as a store that keeps mail in wire form does. Default false: plain chunks.
+   */
+  readonly crlfForm?: boolean;
 }
 
 interface Entry {
@@ -121,7 +126,9 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
       async read(index, signal) {
         const entry = snapshot[index]!;
         if (!mailboxes.get(user)?.includes(entry)) return null;
-        return chunks(user, entry, signal);
+        const stream: MessageStream = chunks(user, entry, signal);
+        const crlf = options.crlfForm === true && entry.size === entry.content.length;
+        return crlf ? Object.assign(stream, { form: 'crlf' as const, length: entry.size }) : stream;
       },
       async commit(deleted) {
         const error = commitFailures.get(user);

@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { type FileHandle, lstat, open, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CrlfNormalizer } from '@poplar/wire';
+import { ensureDirectory } from './ensure-maildir.js';
+import { errnoOf } from './maildir-error.js';
+import { mapLimit } from './map-limit.js';
+import { closeQuietly, type OpenFile, openMessageFile, readChunks } from './message-file.js';
+
+/**
+ * The folder inside a Maildir that holds the CRLF form of messages stored with LF by other software, one file per
+ * message named by its unique name. Not a dot folder, which Maildir++ readers would take for a mail folder.
+ */
+export const CRLF_CACHE_DIR = 'poplar-crlf';
+
+/** Files being written start with this; a crash may leave them behind for cleanTmp(). */
+export const CACHE_TEMP_PREFIX = '.tmp-';
+
+/** Cache files being built by this process: one build per message at a time is enough. */
+const building = new Set<string>();
+
+export function cachePath(maildir: string, unique: string): string {
+  return join(maildir, CRLF_CACHE_DIR, unique);
+}
+
+/**
+ * Whether the cache folder can be used: 'ready', 'absent' (the first build creates it) or 'refused' when it is a
+ * symlink or not a directory (a file opened through it could be outside the Maildir).
+ */
+export async function cacheFolderState(maildir: string): Promise<'ready' | 'absent' | 'refused'> {
+  try {
+    const stats = await lstat(join(maildir, CRLF_CACHE_DIR));
+    return stats.isDirectory() ? 'ready' : 'refused';
+  } catch (err) {
+    return errnoOf(err) === 'ENOENT' ? 'absent' : 'refused';
+  }
+}
+
+/**
+ * Opens the cached CRLF form of a message when it is there and whole: a regular file of exactly `size` octets, the
+ * message's exact size. A file of another size (a build cut short by a crash, a stale form) is removed so that it
+ * gets rebuilt. Never throws: without a usable cache the message is read from its own file.
+ */
+export async function openCache(maildir: string, unique: string, size: number): Promise<OpenFile | null> {
+  const path = cachePath(maildir, unique);
+  try {
+    const file = await openMessageFile(path);
+    if (file === null || file.size === size) return file;
+    closeQuietly(file.fd);
+    await unlink(path).catch(() => undefined);
+  } catch {
+    // Unreadable: fall back to the message itself.
+  }
+  return null;
+}
+
+/** Removes the cache files of these messages; missing ones are fine. Never throws: the cache is only an aid. */
+export async function removeCaches(maildir: string, uniques: readonly string[]): Promise<void> {
+  await mapLimit(uniques, 16, (unique) => unlink(cachePath(maildir, unique)).catch(() => undefined));
+}
+
+/**
+ * Streams an open message file in CRLF form (bare LF -> CRLF, a final CRLF when missing) and, unless another build
+ * is under way, writes that form to a temporary file in the cache folder as it goes. Only when the whole message
+ * was read and it came to exactly `size` octets is the file synced and renamed into place; otherwise it is removed.
+ * Writing never holds up the reader for more than one chunk, and a failing write only abandons the cache.
+ * `finished` receives the promise of that last step, which never rejects.
+ */
+export function normalizedStream(
+  maildir: string,
+  unique: string,
+  size: number,
+  file: OpenFile,
+  signal: AbortSignal,
+  finished: (done: Promise<void>) => void,
+): AsyncGenerator<Uint8Array> {
+  const target = cachePath(maildir, unique);
+  const chunks = readChunks(file, signal);
+  return (async function* () {
+    // Claimed only once reading starts, so a stream that is never read blocks no later build.
+    const build = !building.has(target);
+    if (build) building.add(target);
+    const normalizer = new CrlfNormalizer();
+    const writer = build ? await CacheWriter.create(maildir).catch(() => null) : null;
+    let whole = false;
+    try {
+      for await (const chunk of chunks) {
+        const out = normalizer.push(chunk);
+        await writer?.write(out);
+        yield out;
+      }
+      const last = normalizer.end();
+      if (last.length > 0) {
+        await writer?.write(last);
+        yield last;
+      }
+      whole = normalizer.length === size;
+    } finally {
+      const done = writer === null ? Promise.resolve() : whole ? writer.commit(maildir, target) : writer.abort();
+      if (build) finished(done.finally(() => building.delete(target)));
+    }
+  })();
+}
+
+/** A cache file being written: a temporary file in the cache folder, one write in flight at a time. */
+class CacheWriter {
+  readonly #handle: FileHandle;
+  readonly #path: string;
+  #inFlight: Promise<void> = Promise.resolve();
+  #failed = false;
+
+  private constructor(handle: FileHandle, path: string) {
+    this.#handle = handle;
+    this.#path = path;
+  }
+
+  static async create(maildir: string): Promise<CacheWriter> {
+    const dir = join(maildir, CRLF_CACHE_DIR);
+    await ensureDirectory(dir);
+    const path = join(dir, `${CACHE_TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+    return new CacheWriter(await open(path, flags, 0o600), path);
+  }
+
+  /** Waits for the previous write, then starts writing `data` (which must stay unchanged until written). */
+  async write(data: Buffer): Promise<void> {
+    await this.#inFlight;
+    if (this.#failed || data.length === 0) return;
+    this.#inFlight = writeAll(this.#handle, data).catch(() => {
+      this.#failed = true;
+    });
+  }
+
+  /** Syncs and renames the file into place, so a crash leaves either the whole form or nothing under its name. */
+  async commit(maildir: string, target: string): Promise<void> {
+    await this.#inFlight;
+    if (this.#failed) return this.abort();
+    try {
+      await this.#handle.sync();
+      await this.#handle.close();
+      // As for delivery: the folder is checked again just before the rename that goes through it.
+      if ((await cacheFolderState(maildir)) !== 'ready') return this.abort();
+      await rename(this.#path, target);
+    } catch {
+      await this.abort();
+    }
+  }
+
+  async abort(): Promise<void> {
+    await this.#inFlight;
+    await this.#handle.close().catch(() => undefined);
+    await unlink(this.#path).catch(() => undefined);
+  }
+}
+
+async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
+  for (let offset = 0; offset < data.length; ) {
+    const { bytesWritten } = await handle.write(data, offset, data.length - offset);
+    offset += bytesWritten;
+  }
+}

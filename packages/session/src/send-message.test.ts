@@ -1,0 +1,87 @@
+import type { Duplex } from 'node:stream';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type FixtureOptions, fixture } from './session.fixture.js';
+
+/** Everything the server sends after login for `commands` and QUIT, as raw bytes. */
+async function transcript(options: FixtureOptions, commands: readonly string[]): Promise<Buffer> {
+  const s = await fixture(options).login();
+  s.send(...commands, 'QUIT');
+  const received: Buffer[] = [];
+  for await (const chunk of s.client) received.push(chunk as Buffer);
+  return Buffer.concat(received);
+}
+
+/** Records the writes made to the stream: one entry per write() call, or per corked batch of them (one writev). */
+function recordWrites(stream: Duplex): Buffer[][] {
+  const writes: Buffer[][] = [];
+  const write = stream.write.bind(stream) as (chunk: Buffer) => boolean;
+  const cork = stream.cork.bind(stream);
+  stream.cork = () => {
+    writes.push([]);
+    cork();
+  };
+  stream.write = ((chunk: Buffer) => {
+    if (stream.writableCorked > 0) writes.at(-1)!.push(chunk);
+    else writes.push([chunk]);
+    return write(chunk);
+  }) as typeof stream.write;
+  return writes;
+}
+
+const crlfLines = fc
+  .array(fc.constantFrom('', '.', '..', '.x', 'Subject: x', 'body text', '\r', 'a.b'), { maxLength: 30 })
+  .map((lines) => lines.map((l) => `${l}\r\n`).join(''));
+const anyText = fc.string({ unit: fc.constantFrom('\n', '\r', '.', 'a', ' '), maxLength: 200 });
+
+describe('sending messages in CRLF form', () => {
+  it('RETR and TOP send the same bytes as the general encoder, for any chunking (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(crlfLines, anyText),
+        fc.integer({ min: 1, max: 40 }),
+        fc.nat({ max: 5 }),
+        async (message, chunkSize, k) => {
+          const commands = ['RETR 1', `TOP 1 ${k}`, 'TOP 1 99999999', 'RETR 1'];
+          const users = { alice: [message] };
+          const plain = await transcript({ users, chunkSize }, commands);
+          const crlf = await transcript({ users, chunkSize, crlfForm: true }, commands);
+          expect(crlf.toString('latin1')).toBe(plain.toString('latin1'));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('writes views of the stored chunks, in large batches', async () => {
+    const line = (i: number) => `${i % 97 === 0 ? '.' : ''}${'x'.repeat(60 + (i % 15))}\r\n`;
+    const message = `Subject: big\r\n\r\n${Array.from({ length: 15_000 }, (_, i) => line(i)).join('')}`;
+    const f = fixture({ users: { alice: [message] }, chunkSize: 256 * 1024, crlfForm: true });
+    const s = await f.login();
+    const stored = f.store.messages('alice')[0]!.content;
+    const writes = recordWrites(s.server);
+    s.send('RETR 1');
+    const [head, ...lines] = await s.multiline();
+    expect(head).toBe(`+OK ${message.length} octets`);
+    expect(lines.filter((l) => l.startsWith('..'))).toHaveLength(Math.ceil(15_000 / 97));
+
+    const total = writes.flat().reduce((sum, piece) => sum + piece.length, 0);
+    expect(total).toBe(head!.length + 2 + message.length + Math.ceil(15_000 / 97) + 3);
+    // About 1 MiB in writes of 64 KiB or more: the store's chunk size, not the line length, sets the pace.
+    expect(writes.length).toBeLessThanOrEqual(Math.ceil(total / (64 * 1024)) + 1);
+    const copied = writes.flat().filter((piece) => piece.length > 64 && piece.buffer !== stored.buffer);
+    expect(copied).toEqual([]);
+  });
+
+  it('gathers the answers of pipelined RETRs of small messages into writes of 64 KiB', async () => {
+    const message = `Subject: small\r\n\r\n${'.x\r\nbody line\r\n'.repeat(200)}`;
+    const f = fixture({ users: { alice: Array(60).fill(message) }, crlfForm: true });
+    const s = await f.login();
+    const writes = recordWrites(s.server);
+    s.send(...Array.from({ length: 60 }, (_, i) => `RETR ${i + 1}`));
+    for (let i = 0; i < 60; i++) expect(await s.multiline()).toHaveLength(403);
+    const total = writes.flat().reduce((sum, piece) => sum + piece.length, 0);
+    expect(total).toBeGreaterThan(60 * message.length);
+    expect(writes.length).toBeLessThanOrEqual(Math.ceil(total / (64 * 1024)) + 1);
+  });
+});
