@@ -41,10 +41,10 @@ export class MaildirSnapshot implements Maildrop {
   readonly #maildir: string;
   readonly #listing: Listing;
   readonly #crlfCache: boolean;
-  /** Where messages went after another program moved them (rare). */
-  readonly #moved = new Map<number, string>();
+  /** Where messages went after another program moved them (rare, so made on first need: most sessions idle). */
+  #moved: Map<number, string> | undefined;
   /** Cache files still being finished; release() waits for them. */
-  readonly #finishing = new Set<Promise<void>>();
+  #finishing: Set<Promise<void>> | undefined;
   /** The cache folder's state, looked up once and again after each build. */
   #cacheState: ReturnType<typeof cacheFolderState> | undefined;
   #released = false;
@@ -90,9 +90,11 @@ export class MaildirSnapshot implements Maildrop {
     if (file.size === exact) return crlfStream(file, signal);
     if (!cacheable || (await this.#cacheFolder()) === 'refused') return readChunks(file, signal);
     const stream = normalizedStream(this.#maildir, unique, exact, file, signal, (done) => {
-      this.#finishing.add(done);
+      this.#finishing ??= new Set();
+      const finishing = this.#finishing;
+      finishing.add(done);
       void done.then(() => {
-        this.#finishing.delete(done);
+        finishing.delete(done);
         this.#cacheState = undefined;
       });
     });
@@ -111,7 +113,7 @@ export class MaildirSnapshot implements Maildrop {
     for (const index of indexes) this.#check(index);
     if (indexes.length === 0) return;
     // A cache file this session is still finishing must not land after its message is gone.
-    await Promise.all(this.#finishing);
+    await Promise.all(this.#finishing ?? []);
     let failure: unknown;
     let current: Promise<Map<string, string>> | undefined;
     await mapLimit(indexes, 16, async (index) => {
@@ -143,7 +145,7 @@ export class MaildirSnapshot implements Maildrop {
   /** Ends the session's use; waits for cache files still being finished, so none is cut off at exit. */
   async release(): Promise<void> {
     this.#released = true;
-    await Promise.all(this.#finishing);
+    await Promise.all(this.#finishing ?? []);
   }
 
   #check(index: number): void {
@@ -166,7 +168,7 @@ export class MaildirSnapshot implements Maildrop {
   }
 
   #path(index: number): string {
-    return this.#moved.get(index) ?? join(FOLDERS[this.#listing.folders[index] as 0 | 1], this.#name(index));
+    return this.#moved?.get(index) ?? join(FOLDERS[this.#listing.folders[index] as 0 | 1], this.#name(index));
   }
 
   #cacheFolder(): ReturnType<typeof cacheFolderState> {
@@ -199,6 +201,7 @@ export class MaildirSnapshot implements Maildrop {
   async #relocate(index: number, path: string): Promise<string | undefined> {
     const found = (await locateMessages(this.#maildir)).get(this.#unique(index));
     if (found === undefined || found === path) return undefined;
+    this.#moved ??= new Map();
     this.#moved.set(index, found);
     return found;
   }

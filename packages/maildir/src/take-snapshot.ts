@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseMaildirName, type SizeCalculator } from '@poplar/size';
 import { removeCaches } from './crlf-cache.js';
 import { acquireDotLock, type DotLockOptions } from './dot-lock.js';
+import type { ListingCache } from './listing-cache.js';
 import { errnoOf, ioError } from './maildir-error.js';
 import { FOLDERS, folderOf, type MaildirScan, scanMaildir, uniqueOf } from './maildir-scan.js';
 import { type Listing, MaildirSnapshot } from './maildir-snapshot.js';
@@ -15,6 +16,8 @@ export interface SnapshotOptions {
   readonly lock?: DotLockOptions;
   /** Keep and read the CRLF form of messages stored with LF (see MaildirSnapshot). Default true. */
   readonly crlfCache?: boolean;
+  /** Listings of unchanged Maildirs to share and to reuse instead of reading the folders and the list again. */
+  readonly listings?: ListingCache;
 }
 
 // Entries of removed messages are dropped whenever the list is rewritten; past this many (and a quarter of the
@@ -24,13 +27,24 @@ const STALE_LIMIT = 256;
 /**
  * Takes a snapshot of a Maildir. Fast path, the usual case: every file is already in the UID list with the size
  * needed, so it reads the list and the two folders, takes no lock and writes nothing. Otherwise it takes the lock,
- * gives new files UIDs (by mtime, then name), computes their sizes once and rewrites the list.
+ * gives new files UIDs (by mtime, then name), computes their sizes once and rewrites the list. Faster still: with a
+ * listing cache, an unchanged Maildir reuses the listing of an earlier open (three stat() calls, nothing read).
  */
 export async function takeSnapshot(maildir: string, options: SnapshotOptions): Promise<MaildirSnapshot> {
   const exact = options.calculator.exact;
   const read = { crlfCache: options.crlfCache ?? true };
-  const listing = match(await readUidList(maildir), await scanMaildir(maildir), exact, true);
-  if (listing !== undefined) return new MaildirSnapshot(maildir, listing, read);
+  const listings = options.listings;
+  // Taken before anything is read: a change made while reading then shows as a different stamp next time.
+  const stamp = await listings?.stamp(maildir);
+  const cached = stamp === undefined ? undefined : listings!.get(maildir, stamp);
+  if (cached !== undefined) return new MaildirSnapshot(maildir, cached, read);
+  const list = await readUidList(maildir);
+  const scan = await scanMaildir(maildir);
+  const listing = match(list, scan, exact, true);
+  if (listing !== undefined) {
+    if (stamp !== undefined && scan.stable) listings!.set(maildir, stamp, listing);
+    return new MaildirSnapshot(maildir, listing, read);
+  }
   const lock = await acquireDotLock(join(maildir, UID_LIST_LOCK), options.lock);
   try {
     const list = await readUidList(maildir);

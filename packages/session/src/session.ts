@@ -37,8 +37,8 @@ export class Session {
   failedLogins = 0;
   #badCommands = 0;
   #protocolErrors = 0;
-  /** DELE marks, by index; message numbers never change. */
-  #deleted = new Uint8Array(0);
+  /** DELE marks, by index; message numbers never change. Made by the first DELE: most sessions delete nothing. */
+  #deleted: Uint8Array | undefined;
   #deletedCount = 0;
   /** The identity whose hooks.acquireUser accepted this session, to be released at the end. */
   #acquired: Identity | undefined;
@@ -151,22 +151,22 @@ export class Session {
     this.maildrop = maildrop;
     this.state = 'TRANSACTION';
     this.pendingUser = undefined;
-    this.#deleted = new Uint8Array(maildrop.count);
     this.channel.reader.maxLineLength = this.engine.settings.maxCommandSize;
     this.channel.idleTimeoutMs = this.engine.settings.authenticatedTimeoutMs;
   }
 
   isDeleted(index: number): boolean {
-    return this.#deleted[index] === 1;
+    return this.#deleted?.[index] === 1;
   }
 
   markDeleted(index: number): void {
+    this.#deleted ??= new Uint8Array(this.maildrop!.count);
     this.#deleted[index] = 1;
     this.#deletedCount++;
   }
 
   unmarkAll(): void {
-    this.#deleted.fill(0);
+    this.#deleted = undefined;
     this.#deletedCount = 0;
   }
 
@@ -180,7 +180,8 @@ export class Session {
 
   deletedIndexes(): number[] {
     const out: number[] = [];
-    for (let index = 0; index < this.#deleted.length; index++) if (this.isDeleted(index)) out.push(index);
+    const deleted = this.#deleted ?? [];
+    for (let index = 0; index < deleted.length; index++) if (deleted[index] === 1) out.push(index);
     return out;
   }
 
