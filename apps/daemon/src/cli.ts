@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import type { UserAction } from './commands/user-command.js';
-import { ConfigError } from './config/config-error.js';
-import { CommandError, EXIT } from './exit-codes.js';
+import { EXIT, exitCodeOf } from './exit-codes.js';
 
 const DEFAULT_CONFIG = process.env.POPLAR_CONFIG ?? '/etc/poplar/poplar.toml';
 const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
@@ -14,9 +13,8 @@ async function run(command: () => Promise<number>): Promise<void> {
   try {
     process.exitCode = await command();
   } catch (err) {
-    const code = err instanceof CommandError ? err.exitCode : err instanceof ConfigError ? EXIT.CONFIG : EXIT.SOFTWARE;
     process.stderr.write(`poplard: ${(err as Error).message}\n`);
-    process.exitCode = code;
+    process.exitCode = exitCodeOf(err);
   }
 }
 
@@ -30,7 +28,9 @@ const program = new Command('poplard')
 
 program
   .command('serve')
-  .description('run the POP3 server (SIGTERM stops it gracefully, SIGHUP reloads the certificate and users)')
+  .description(
+    'run the POP3 server, one worker process per core unless Workers says otherwise (SIGTERM stops it gracefully, SIGHUP reloads the certificate and users)',
+  )
   .addOption(configOption())
   .action((options: { config: string }) =>
     run(async () => (await import('./commands/serve-command.js')).serveCommand(options.config)),

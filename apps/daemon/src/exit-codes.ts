@@ -1,3 +1,5 @@
+import { ConfigError } from './config/config-error.js';
+
 /** sysexits.h codes, which MTAs and scripts understand. */
 export const EXIT = {
   OK: 0,
@@ -23,4 +25,10 @@ export class CommandError extends Error {
     this.name = 'CommandError';
     this.exitCode = exitCode;
   }
+}
+
+/** The exit code a command that failed with `err` ends with. */
+export function exitCodeOf(err: unknown): number {
+  if (err instanceof CommandError) return err.exitCode;
+  return err instanceof ConfigError ? EXIT.CONFIG : EXIT.SOFTWARE;
 }

@@ -4,18 +4,24 @@ export type LogLevel = 'info' | 'warn' | 'error';
 export type LogFields = Readonly<Record<string, unknown>>;
 
 /**
- * Structured logs: one JSON object per line. Callers pass only what may be logged: the session's events never carry
- * PASS or AUTH data, and nothing here reads them.
+ * Structured logs: one JSON object per line, written with one write call. Callers pass only what may be logged: the
+ * session's events never carry PASS or AUTH data, and nothing here reads them. `context` goes into every line (a
+ * worker process's number).
  */
 export class Logger {
   readonly #out: Writable;
+  readonly #context: LogFields;
 
-  constructor(out: Writable = process.stdout) {
+  constructor(out: Writable = process.stdout, context: LogFields = {}) {
     this.#out = out;
+    this.#context = context;
+    // A log reader that goes away (EPIPE) must not take the server down with it: lines are then lost.
+    out.on('error', () => {});
   }
 
   log(level: LogLevel, event: string, fields: LogFields = {}): void {
-    this.#out.write(`${JSON.stringify({ time: new Date().toISOString(), level, event, ...fields }, replacer)}\n`);
+    const line = { time: new Date().toISOString(), level, event, ...this.#context, ...fields };
+    this.#out.write(`${JSON.stringify(line, replacer)}\n`);
   }
 
   info(event: string, fields?: LogFields): void {

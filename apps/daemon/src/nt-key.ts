@@ -1,15 +1,16 @@
 import { readFile, stat } from 'node:fs/promises';
 import { parseNtKey } from '@poplar/auth';
+import { ConfigError } from './config/config-error.js';
 import type { DaemonConfig } from './config/daemon-config.js';
 
 export const NT_KEY_ENV = 'POPLAR_NT_KEY';
 
 /**
  * The server key that encrypts NT hashes in the users file: from NtHashKeyFile when set, else from the POPLAR_NT_KEY
- * environment variable, else none (NTLM then cannot be used). Returns a warning for a key file others can read.
+ * environment variable, else none (NTLM then cannot be used). A key file that group or others may read is refused.
  */
 export async function loadNtKey(
-  config: Pick<DaemonConfig, 'ntHashKeyFile'>,
+  config: Pick<DaemonConfig, 'ntHashKeyFile' | 'file'>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ key: Uint8Array | undefined; warning: string | undefined }> {
   const file = config.ntHashKeyFile;
@@ -21,10 +22,12 @@ export async function loadNtKey(
       throw new Error(`NtHashKeyFile ${file}: ${(err as Error).message}`, { cause: err });
     }
     const mode = (await stat(file)).mode & 0o777;
-    const warning =
-      (mode & 0o077) === 0 ? undefined : `NtHashKeyFile ${file} has mode ${mode.toString(8)}; chmod 600 it`;
+    if ((mode & 0o077) !== 0) {
+      const octal = mode.toString(8).padStart(4, '0');
+      throw new ConfigError(config.file, undefined, 'NtHashKeyFile', `${file} has mode ${octal}; chmod 600 it`);
+    }
     try {
-      return { key: parseNtKey(text), warning };
+      return { key: parseNtKey(text), warning: undefined };
     } catch (err) {
       throw new Error(`NtHashKeyFile ${file}: ${(err as Error).message}`, { cause: err });
     }

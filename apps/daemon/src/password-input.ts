@@ -41,8 +41,9 @@ async function readFirstLine(input: Readable): Promise<string> {
 function readHidden(input: ReadStream, prompt: Writable, question: string): Promise<string> {
   return new Promise((resolve, reject) => {
     let typed = '';
-    prompt.write(question);
+    // Echo goes off before the prompt appears, or a password typed (or pasted) at once would be shown.
     input.setRawMode(true);
+    prompt.write(question);
     input.setEncoding('utf8');
     input.resume();
     const finish = (error: Error | undefined): void => {

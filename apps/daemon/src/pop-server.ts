@@ -3,10 +3,11 @@ import { type AddressInfo, createServer, isIP, type Server, type Socket } from '
 import type { Duplex } from 'node:stream';
 import type { ConnectionInfo, RunOptions, SessionSummary } from '@poplar/session';
 import type { ListenAddress } from './config/listen-address.js';
-import type { ConnectionLimiter, ConnectionRefusal } from './connection-limiter.js';
+import type { ConnectionRefusal } from './connection-limiter.js';
 import { type ConnectionEndpoints, type ProxyProtocolOptions, setUpConnection } from './connection-setup.js';
 import type { Logger } from './logger.js';
 import type { SessionPolicy } from './session-policy.js';
+import { type SharedPolicy, UNAVAILABLE } from './shared-policy.js';
 import { type TlsCredentials, upgradeToTls } from './tls-credentials.js';
 
 /** The engine as the server uses it: run one session over a stream; never rejects. */
@@ -19,13 +20,16 @@ export type ListenerKind = 'plain' | 'tls';
 export interface PopServerOptions {
   readonly runner: SessionRunner;
   readonly policy: SessionPolicy;
-  readonly limiter: ConnectionLimiter;
+  /** MaxConnections and MaxConnectionFromSingleIP, for the whole daemon. */
+  readonly limits: Pick<SharedPolicy, 'acquireConnection' | 'releaseConnection'>;
   readonly logger: Logger;
   readonly tls: TlsCredentials | undefined;
   /** Longest wait for a TLS handshake on the implicit-TLS listener. */
   readonly handshakeTimeoutMs: number;
   /** The line sent to a connection refused at accept. */
   readonly refusal: string;
+  /** The line sent when the limits could not be checked in time (a temporary error: the client may retry). */
+  readonly unavailable: string;
   /** Trusted proxies and header timeout, for listeners opened with `proxyProtocol`. */
   readonly proxy?: ProxyProtocolOptions;
 }
@@ -143,26 +147,39 @@ export class PopServer {
       });
   }
 
-  /** Applies the connection limits to the client (the one a PROXY header named) and starts its session. */
+  /**
+   * Applies the connection limits to the client (the one a PROXY header named) and starts its session. While the
+   * limits are asked, the connection already counts as a session, so close() waits for the answer.
+   */
   #admit(socket: Socket, kind: ListenerKind, endpoints: ConnectionEndpoints): void {
     const address = endpoints.remoteAddress;
-    const refusal = this.#options.limiter.acquire(address);
-    if (refusal !== null) {
-      this.#refuse(socket, kind, address, refusal);
-      return;
-    }
     this.#sockets.add(socket);
-    const session = this.#serve(socket, kind, endpoints)
+    const session = this.#admitted(socket, kind, endpoints)
       .catch((err: unknown) => {
         this.#options.logger.error('connection-error', { address, error: err });
         socket.destroy();
       })
       .finally(() => {
-        this.#options.limiter.release(address);
         this.#sockets.delete(socket);
         this.#sessions.delete(session);
       });
     this.#sessions.add(session);
+  }
+
+  async #admitted(socket: Socket, kind: ListenerKind, endpoints: ConnectionEndpoints): Promise<void> {
+    const { limits } = this.#options;
+    const address = endpoints.remoteAddress;
+    const refusal = await limits.acquireConnection(address);
+    if (refusal !== null) {
+      this.#refuse(socket, kind, address, refusal);
+      return;
+    }
+    try {
+      if (this.#closing) socket.destroy();
+      else await this.#serve(socket, kind, endpoints);
+    } finally {
+      limits.releaseConnection(address);
+    }
   }
 
   async #serve(socket: Socket, kind: ListenerKind, endpoints: ConnectionEndpoints): Promise<void> {
@@ -219,10 +236,24 @@ export class PopServer {
     return tls.context;
   }
 
-  #refuse(socket: Socket, kind: ListenerKind, address: string, setting: ConnectionRefusal | 'TrustedProxies'): void {
-    this.#options.logger.warn('connection-refused', { address, setting });
+  #refuse(
+    socket: Socket,
+    kind: ListenerKind,
+    address: string,
+    setting: ConnectionRefusal | 'TrustedProxies' | typeof UNAVAILABLE,
+  ): void {
+    if (this.#closing) {
+      socket.destroy();
+      return;
+    }
+    const unavailable = setting === UNAVAILABLE;
+    this.#options.logger.warn(
+      'connection-refused',
+      unavailable ? { address, reason: 'limits-unavailable' } : { address, setting },
+    );
+    const line = unavailable ? this.#options.unavailable : this.#options.refusal;
     if (kind === 'plain') {
-      socket.end(this.#options.refusal);
+      socket.end(line);
       void linger(socket);
       return;
     }
@@ -233,7 +264,7 @@ export class PopServer {
     this.#refusalHandshakes += 1;
     upgradeToTls(socket, this.#tlsContext(), this.#options.handshakeTimeoutMs)
       .then((secure) => {
-        secure.end(this.#options.refusal);
+        secure.end(line);
         return linger(secure);
       })
       .catch(() => socket.destroy())

@@ -1,7 +1,6 @@
 import type { ConnectionInfo, Identity, SessionEvent, SessionHooks } from '@poplar/session';
 import type { Logger } from './logger.js';
-import type { LoginPenalty } from './login-penalty.js';
-import type { UserLimiter } from './user-limiter.js';
+import { type SharedPolicy, UNAVAILABLE } from './shared-policy.js';
 
 /** What the daemon learns about one session from its events, for the session's log line. */
 export interface SessionStats {
@@ -11,18 +10,17 @@ export interface SessionStats {
 }
 
 /**
- * The cross-session policy the engine calls back into: the per-address failed-login penalty, MaxConnectionsPerUser,
- * and the per-session counters that go into the log. Events carry no secrets, and none are logged here.
+ * The cross-session policy the engine calls back into: the per-address failed-login penalty and
+ * MaxConnectionsPerUser (both from the shared policy, which may live in another process), and the per-session
+ * counters that go into the log. Events carry no secrets, and none are logged here.
  */
 export class SessionPolicy implements SessionHooks {
-  readonly #penalty: LoginPenalty;
-  readonly #users: UserLimiter;
+  readonly #shared: SharedPolicy;
   readonly #logger: Logger;
   readonly #stats = new Map<string, SessionStats>();
 
-  constructor(penalty: LoginPenalty, users: UserLimiter, logger: Logger) {
-    this.#penalty = penalty;
-    this.#users = users;
+  constructor(shared: SharedPolicy, logger: Logger) {
+    this.#shared = shared;
     this.#logger = logger;
   }
 
@@ -37,19 +35,21 @@ export class SessionPolicy implements SessionHooks {
     return stats;
   }
 
-  loginFailed(connection: ConnectionInfo, _user: string | undefined): number {
-    return this.#penalty.failed(connection.remoteAddress);
+  loginFailed(connection: ConnectionInfo, _user: string | undefined): Promise<number> {
+    return this.#shared.loginFailed(connection.remoteAddress);
   }
 
-  acquireUser(identity: Identity, connection: ConnectionInfo): boolean {
-    const ok = this.#users.acquire(identity.user);
-    if (!ok)
+  /** Unanswered, the login gets the engine's temporary error (the throw), not a refusal the client would keep. */
+  async acquireUser(identity: Identity, connection: ConnectionInfo): Promise<boolean> {
+    const verdict = await this.#shared.acquireUser(identity.user);
+    if (verdict === UNAVAILABLE) throw new Error('MaxConnectionsPerUser could not be checked in time');
+    if (!verdict)
       this.#logger.warn('user-limit', { id: connection.id, user: identity.user, setting: 'MaxConnectionsPerUser' });
-    return ok;
+    return verdict;
   }
 
   releaseUser(identity: Identity, _connection: ConnectionInfo): void {
-    this.#users.release(identity.user);
+    this.#shared.releaseUser(identity.user);
   }
 
   event(connection: ConnectionInfo, event: SessionEvent): void {

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createSecureContext, type SecureContext, TLSSocket } from 'node:tls';
@@ -32,11 +32,25 @@ export class TlsCredentials {
 }
 
 async function loadContext(files: TlsFiles): Promise<SecureContext> {
-  const [cert, key] = await Promise.all([readFile(files.certificateFile), readFile(files.keyFile)]);
+  const [cert, key] = await Promise.all([readFile(files.certificateFile), readPrivateKey(files.keyFile)]);
   try {
     return createSecureContext({ cert, key, minVersion: 'TLSv1.2' });
   } catch (err) {
     throw new Error(`${files.certificateFile} / ${files.keyFile}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Reads the key file, refused when group or others may read it (checked on the file that is read). */
+async function readPrivateKey(file: string): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const mode = (await handle.stat()).mode & 0o777;
+    if ((mode & 0o077) !== 0) {
+      throw new Error(`${file} has mode ${mode.toString(8).padStart(4, '0')}; a private key must be chmod 600`);
+    }
+    return await handle.readFile();
+  } finally {
+    await handle.close();
   }
 }
 

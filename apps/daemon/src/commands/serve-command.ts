@@ -1,4 +1,4 @@
-import { loadDaemonConfig } from '../config/daemon-config.js';
+import { parseDaemonConfig, readConfigText } from '../config/daemon-config.js';
 import { EXIT } from '../exit-codes.js';
 import { Logger } from '../logger.js';
 import { type RunningDaemon, startDaemon } from '../start-daemon.js';
@@ -26,9 +26,12 @@ export async function runUntilSignal(daemon: RunningDaemon, logger: Logger): Pro
   return EXIT.OK;
 }
 
-/** `poplard serve`. */
+/** `poplard serve`: in this process with Workers = 1, else as the primary of that many worker processes. */
 export async function serveCommand(configFile: string): Promise<number> {
-  const config = await loadDaemonConfig(configFile);
+  const text = await readConfigText(configFile);
+  const config = parseDaemonConfig(text, configFile);
   const logger = new Logger();
-  return runUntilSignal(await startDaemon(config, logger), logger);
+  if (config.workers === 1) return runUntilSignal(await startDaemon(config, logger), logger);
+  const { runPrimary } = await import('../cluster/run-primary.js');
+  return runPrimary(config, text, logger);
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './config-error.js';
 import { parseDaemonConfig } from './daemon-config.js';
@@ -68,6 +69,18 @@ describe('parseDaemonConfig', () => {
     expect(errorOf(`${BASE}maxconnections = 5\n`).message).toContain('did you mean MaxConnections?');
     const nested = errorOf(`${BASE}[NTLM]\nDomain = "X"\nDomian = "Y"\n`);
     expect(nested.message).toBe(`${FILE}:5: NTLM.Domian: unknown setting`);
+  });
+
+  it('reads Workers: "auto" (the default) is one per core, 1 serves in one process', () => {
+    expect(parseDaemonConfig(BASE, FILE).workers).toBe(availableParallelism());
+    expect(parseDaemonConfig(`${BASE}Workers = "Auto"\n`, FILE).workers).toBe(availableParallelism());
+    expect(parseDaemonConfig(`${BASE}Workers = 1\n`, FILE).workers).toBe(1);
+    expect(parseDaemonConfig(`${BASE}Workers = 6\n`, FILE).workers).toBe(6);
+    expect(errorOf(`${BASE}Workers = 0\n`).message).toBe(`${FILE}:3: Workers: must be between 1 and 1024, not 0`);
+    expect(errorOf(`${BASE}Workers = "all"\n`).message).toBe(
+      `${FILE}:3: Workers: must be "auto" or an integer between 1 and 1024, not "all"`,
+    );
+    expect(errorOf(`${BASE}Workers = 1.5\n`).message).toContain('Workers: must be an integer');
   });
 
   it('reports TOML syntax errors with their line', () => {

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { DEFAULT_SETTINGS, type LoginType, type SessionSettings } from '@poplar/session';
 import { parse, TomlError, type TomlTable } from 'smol-toml';
 import { ConfigError } from './config-error.js';
@@ -63,11 +64,17 @@ export interface DaemonConfig {
   readonly maxConnectionsPerUser: number;
   readonly penalty: PenaltySettings;
   readonly shutdownGracePeriodMs: number;
+  /** Processes serving connections; 1 serves them in this process (Workers = "auto": one per core). */
+  readonly workers: number;
   readonly ntlm: NtlmSettings;
   readonly gssapi: GssapiSettings;
 }
 
 const INT_MAX = 2_147_483_647;
+const MAX_WORKERS = 1024;
+
+const workerCount = (value: number | 'auto'): number =>
+  value === 'auto' ? Math.min(availableParallelism(), MAX_WORKERS) : value;
 
 function mechanisms(reader: TableReader): MechanismName[] {
   const names = reader.stringList('Mechanisms', MECHANISM_NAMES);
@@ -170,6 +177,7 @@ export function parseDaemonConfig(text: string, file: string): DaemonConfig {
       tableSize: root.integer('FailedLoginPenaltyTableSize', 10000, 1, 10_000_000),
     },
     shutdownGracePeriodMs: root.seconds('ShutdownGracePeriod', 10, 0, 3600),
+    workers: workerCount(root.integerOrWord('Workers', 'auto', 'auto', 1, MAX_WORKERS)),
     ntlm: {
       domain: ntlm.optionalString('Domain', 15) ?? 'POPLAR',
       computerName: ntlm.optionalString('ComputerName', 15) ?? 'POPLAR',
@@ -191,12 +199,15 @@ export function parseDaemonConfig(text: string, file: string): DaemonConfig {
   return config;
 }
 
-export async function loadDaemonConfig(file: string): Promise<DaemonConfig> {
-  let text: string;
+/** The config file's text (worker processes get this text, so all of them run the same configuration). */
+export async function readConfigText(file: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (err) {
     throw new ConfigError(file, undefined, undefined, `cannot read the config file: ${(err as Error).message}`);
   }
-  return parseDaemonConfig(text, file);
+}
+
+export async function loadDaemonConfig(file: string): Promise<DaemonConfig> {
+  return parseDaemonConfig(await readConfigText(file), file);
 }

@@ -63,6 +63,16 @@ export class TableReader {
     return value;
   }
 
+  /** An integer, or one word standing for a value worked out later (e.g. "auto"). */
+  integerOrWord<W extends string>(key: string, word: W, fallback: number | W, min: number, max: number): number | W {
+    const value = this.#get(key);
+    if (typeof value === 'string') {
+      if (value.toLowerCase() === word.toLowerCase()) return word;
+      throw this.error(key, `must be "${word}" or an integer between ${min} and ${max}, not "${value}"`);
+    }
+    return value === undefined ? fallback : this.integer(key, 0, min, max);
+  }
+
   /** A number of seconds (fractions allowed), returned in milliseconds. */
   seconds(key: string, fallback: number, min: number, max: number): number {
     const value = this.#get(key) ?? fallback;

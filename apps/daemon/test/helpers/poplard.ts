@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -208,7 +209,20 @@ export class DaemonProcess {
     await this.waitFor(() => this.logs.filter((line) => line.event === 'reloaded').length > before);
   }
 
+  /**
+   * Sends a signal to the daemon (its primary when it has workers). SIGKILL stands for the whole daemon dying at
+   * once, as in an OOM kill or a power cut: its worker processes get it too, so none outlives the primary a moment.
+   */
   signal(signal: NodeJS.Signals): void {
+    if (signal === 'SIGKILL' && this.child.pid !== undefined) {
+      for (const pid of childrenOf(this.child.pid)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    }
     this.child.kill(signal);
   }
 
@@ -217,6 +231,20 @@ export class DaemonProcess {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
     return this.exited;
   }
+}
+
+/** A process's children (Linux /proc): a daemon's workers are its primary's children, never reaped while listed. */
+function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const listed = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8');
+      for (const child of listed.split(' ')) if (child.trim() !== '') children.push(Number(child));
+    }
+  } catch {
+    // The process is gone, or this is not Linux: nothing more to kill.
+  }
+  return children;
 }
 
 /** Kills every daemon still running (afterAll). */
