@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { type AddressInfo, createServer, isIP, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ConnectionInfo, RunOptions, SessionSummary } from '@poplar/session';
@@ -55,9 +56,16 @@ export class PopServer {
   readonly #servers: Server[] = [];
   readonly #sockets = new Set<Socket>();
   readonly #sessions = new Set<Promise<void>>();
-  readonly #shutdown = new AbortController();
+  readonly #shutdown = PopServer.#shutdownController();
   #refusalHandshakes = 0;
   #closing = false;
+
+  /** Every live session listens on the shutdown signal: thousands of listeners are expected, not a leak. */
+  static #shutdownController(): AbortController {
+    const controller = new AbortController();
+    setMaxListeners(0, controller.signal);
+    return controller;
+  }
 
   constructor(options: PopServerOptions) {
     this.#options = options;
