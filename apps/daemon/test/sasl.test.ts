@@ -107,6 +107,56 @@ describe('AUTH NTLM', () => {
     );
     expect(line.end).not.toBe('quit');
   });
+  // mpop (libntlm) and fetchmail only speak NTLMv1, which Poplar refuses by default: the answer is the normal
+  // authentication failure and no session gets in.
+  it('refuses NTLMv1 from mpop', async () => {
+    const result = await runTool(
+      'mpop',
+      [
+        '-C',
+        '/dev/null',
+        '--host=127.0.0.1',
+        `--port=${daemon.port('plain')}`,
+        '--auth=ntlm',
+        '--user=alice',
+        `--passwordeval=echo '${PASSWORD}'`,
+        '--tls=off',
+        `--delivery=mbox,${join(fixture.dir, 'ntlm.mpop.mbox')}`,
+        '--keep=on',
+        `--uidls-file=${join(fixture.dir, 'ntlm.uidls')}`,
+      ],
+      { env: { ...process.env, HOME: fixture.dir }, timeoutMs: 30_000 },
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('authentication failed (method NTLM)');
+    const line = await daemon.waitFor(
+      (entry) => entry.event === 'session' && entry.mechanism === undefined && entry.failedLogins === 1,
+    );
+    expect(line.user).toBeUndefined();
+  });
+
+  it('refuses NTLMv1 from fetchmail', async () => {
+    const rc = join(fixture.dir, 'ntlm.fetchmailrc');
+    await writeFile(
+      rc,
+      [
+        'set no syslog',
+        `poll 127.0.0.1 with proto POP3 port ${daemon.port('plain')} auth ntlm`,
+        `  user "alice" there with password "${PASSWORD}" is "alice" here`,
+        `  options keep fetchall no sslcertck sslproto ''`,
+        `  mda "/bin/sh -c 'cat >> ${join(fixture.dir, 'ntlm.fetchmail.out')}'"`,
+        '',
+      ].join('\n'),
+    );
+    await chmod(rc, 0o600);
+    const result = await runTool(
+      'fetchmail',
+      ['-f', rc, '-i', join(fixture.dir, 'ntlm.fetchids'), '--pidfile', join(fixture.dir, 'ntlm.pid')],
+      { env: { ...process.env, HOME: fixture.dir }, timeoutMs: 30_000 },
+    );
+    // fetchmail exits 3 for an authentication failure.
+    expect(result.code, result.stderr + result.stdout.toString()).toBe(3);
+  });
 });
 
 describe('AUTH GSSAPI', () => {
