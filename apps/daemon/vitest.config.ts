@@ -25,7 +25,8 @@ export default poplarVitest({
       include: [`${RELIABILITY}/*.test.ts`],
       fileParallelism: false,
       sequence: { groupOrder: 1 },
-      testTimeout: 180_000,
+      // POPLAR_LONG=1 runs hundreds of trials per test.
+      testTimeout: process.env.POPLAR_LONG === '1' ? 3_600_000 : 180_000,
       hookTimeout: 60_000,
     }),
   ],
