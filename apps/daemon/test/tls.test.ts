@@ -1,4 +1,4 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,6 +71,67 @@ describe('Python poplib', () => {
     const result = await runTool('python3', [script]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.toString().trim().split('\n')).toEqual(['1', String(MESSAGE.split('\r\n').length - 1)]);
+  });
+});
+
+describe('fetchmail and mpop', () => {
+  it('mpop fetches over STLS and over implicit TLS', async () => {
+    for (const [name, port, tls] of [
+      ['stls', plain, ['--tls=on', '--tls-starttls=on']],
+      ['pop3s', secure, ['--tls=on', '--tls-starttls=off']],
+    ] as const) {
+      const mbox = join(fixture.dir, `${name}.mpop.mbox`);
+      const result = await runTool(
+        'mpop',
+        [
+          '-C',
+          '/dev/null',
+          '--host=127.0.0.1',
+          `--port=${port}`,
+          '--auth=user',
+          '--user=alice',
+          `--passwordeval=echo '${PASSWORD}'`,
+          ...tls,
+          '--tls-certcheck=off',
+          `--delivery=mbox,${mbox}`,
+          '--keep=on',
+          '--only-new=off',
+          `--uidls-file=${join(fixture.dir, `${name}.uidls`)}`,
+        ],
+        { env: { ...process.env, HOME: fixture.dir }, timeoutMs: 30_000 },
+      );
+      expect(result.code, `${name}: ${result.stderr}`).toBe(0);
+      expect(await readFile(mbox, 'utf8')).toContain('Subject: over tls');
+    }
+  });
+
+  it('fetchmail fetches over STLS and over implicit TLS', async () => {
+    for (const [name, port, option] of [
+      ['stls', plain, 'sslproto tls1.2+'],
+      ['pop3s', secure, 'ssl'],
+    ] as const) {
+      const out = join(fixture.dir, `${name}.fetchmail.out`);
+      const rc = join(fixture.dir, `${name}.fetchmailrc`);
+      await writeFile(
+        rc,
+        [
+          'set no syslog',
+          `poll 127.0.0.1 with proto POP3 port ${port}`,
+          `  user "alice" there with password "${PASSWORD}" is "alice" here`,
+          `  options keep fetchall ${option} no sslcertck`,
+          `  mda "/bin/sh -c 'cat >> ${out}'"`,
+          '',
+        ].join('\n'),
+      );
+      await chmod(rc, 0o600);
+      const result = await runTool(
+        'fetchmail',
+        ['-f', rc, '-i', join(fixture.dir, `${name}.fetchids`), '--pidfile', join(fixture.dir, `${name}.pid`)],
+        { env: { ...process.env, HOME: fixture.dir }, timeoutMs: 30_000 },
+      );
+      expect(result.code, `${name}: ${result.stderr}${result.stdout.toString()}`).toBe(0);
+      expect(await readFile(out, 'utf8')).toContain('Subject: over tls');
+    }
   });
 });
 
