@@ -10,6 +10,12 @@ import { Supervisor } from './supervisor.js';
  * SIGINT on. Resolves with the exit code once every worker has exited.
  */
 export async function runPrimary(config: DaemonConfig, configText: string, logger: Logger): Promise<number> {
+  // SIGHUP's default action ends the process: handle it from the first moment, and reload once the workers are up.
+  let reloadPending = false;
+  let onHangup = (): void => {
+    reloadPending = true;
+  };
+  process.on('SIGHUP', () => onHangup());
   const supervisor = new Supervisor({
     config,
     configText,
@@ -45,10 +51,11 @@ export async function runPrimary(config: DaemonConfig, configText: string, logge
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
-    process.on('SIGHUP', () => {
+    onHangup = () => {
       logger.info('signal', { signal: 'SIGHUP' });
       if (!stopping) void supervisor.reload().then((outcome) => logger.info('reloaded', { ...outcome }));
-    });
+    };
+    if (reloadPending) onHangup();
   });
   return EXIT.OK;
 }
