@@ -1,6 +1,7 @@
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runFetchmail } from './helpers/fetchmail.js';
 import { crlfMessage, lfMessage } from './helpers/messages.js';
 import { PopClient } from './helpers/pop-client.js';
 import { createFixture, DaemonProcess, type Fixture, killAllDaemons } from './helpers/poplard.js';
@@ -143,29 +144,17 @@ describe('fetchmail and mpop', () => {
   }
 
   async function fetchmail(name: string, keep: boolean): Promise<{ code: number | null; mbox: string }> {
-    const out = join(fixture.dir, `${name}.fetchmail.out`);
-    const rc = join(fixture.dir, `${name}.fetchmailrc`);
-    await writeFile(
-      rc,
-      [
-        'set no syslog',
-        `poll 127.0.0.1 with proto POP3 port ${port} uidl`,
-        `  user "${name}" there with password "${PASSWORD}" is "${name}" here`,
-        `  options ${keep ? 'keep' : 'nokeep'} fetchall no sslcertck sslproto ''`,
-        `  mda "/bin/sh -c 'cat >> ${out}'"`,
-        '',
-      ].join('\n'),
-    );
-    await chmod(rc, 0o600);
-    const result = await runTool(
-      'fetchmail',
-      ['-f', rc, '-i', join(fixture.dir, `${name}.fetchids`), '--pidfile', join(fixture.dir, `${name}.pid`)],
-      {
-        env: { ...process.env, HOME: fixture.dir },
-        timeoutMs: 30_000,
-      },
-    );
-    return { code: result.code, mbox: await readFile(out, 'utf8').catch(() => '') };
+    const { result, mail } = await runFetchmail({
+      dir: fixture.dir,
+      name,
+      host: '127.0.0.1',
+      port,
+      poll: 'uidl',
+      user: name,
+      password: PASSWORD,
+      options: `${keep ? 'keep' : 'nokeep'} fetchall no sslcertck sslproto ''`,
+    });
+    return { code: result.code, mbox: mail };
   }
 
   it('fetchmail in keep mode leaves the messages, in no-keep mode deletes them', async () => {

@@ -1,7 +1,8 @@
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startTestKdc, TEST_PASSWORD, TEST_USER, type TestKdc } from '@poplar/test-kdc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runFetchmail } from './helpers/fetchmail.js';
 import { crlfMessage } from './helpers/messages.js';
 import { createFixture, DaemonProcess, type Fixture, killAllDaemons } from './helpers/poplard.js';
 import { runTool } from './helpers/run-tool.js';
@@ -136,24 +137,16 @@ describe('AUTH NTLM', () => {
   });
 
   it('refuses NTLMv1 from fetchmail', async () => {
-    const rc = join(fixture.dir, 'ntlm.fetchmailrc');
-    await writeFile(
-      rc,
-      [
-        'set no syslog',
-        `poll 127.0.0.1 with proto POP3 port ${daemon.port('plain')} auth ntlm`,
-        `  user "alice" there with password "${PASSWORD}" is "alice" here`,
-        `  options keep fetchall no sslcertck sslproto ''`,
-        `  mda "/bin/sh -c 'cat >> ${join(fixture.dir, 'ntlm.fetchmail.out')}'"`,
-        '',
-      ].join('\n'),
-    );
-    await chmod(rc, 0o600);
-    const result = await runTool(
-      'fetchmail',
-      ['-f', rc, '-i', join(fixture.dir, 'ntlm.fetchids'), '--pidfile', join(fixture.dir, 'ntlm.pid')],
-      { env: { ...process.env, HOME: fixture.dir }, timeoutMs: 30_000 },
-    );
+    const { result } = await runFetchmail({
+      dir: fixture.dir,
+      name: 'ntlm',
+      host: '127.0.0.1',
+      port: daemon.port('plain'),
+      poll: 'auth ntlm',
+      user: 'alice',
+      password: PASSWORD,
+      options: "keep fetchall no sslcertck sslproto ''",
+    });
     // fetchmail exits 3 for an authentication failure.
     expect(result.code, result.stderr + result.stdout.toString()).toBe(3);
   });
@@ -196,30 +189,18 @@ describe('AUTH GSSAPI', () => {
   });
 
   it('logs in with fetchmail --auth gssapi', async () => {
-    const out = join(fixture.dir, 'gssapi.fetchmail.out');
-    const rc = join(fixture.dir, 'gssapi.fetchmailrc');
-    await writeFile(
-      rc,
-      [
-        'set no syslog',
-        `poll localhost with proto POP3 port ${port} auth gssapi`,
-        `  user "${TEST_USER}" is "${TEST_USER}" here`,
-        `  options keep fetchall no sslcertck sslproto ''`,
-        `  mda "/bin/sh -c 'cat >> ${out}'"`,
-        '',
-      ].join('\n'),
-    );
-    await chmod(rc, 0o600);
-    const result = await runTool(
-      'fetchmail',
-      ['-f', rc, '-i', join(fixture.dir, 'gssapi.fetchids'), '--pidfile', join(fixture.dir, 'gssapi.pid')],
-      {
-        env: { ...process.env, ...kdc.env, HOME: fixture.dir },
-        timeoutMs: 30_000,
-      },
-    );
+    const { result, mail } = await runFetchmail({
+      dir: fixture.dir,
+      name: 'gssapi',
+      host: 'localhost',
+      port,
+      poll: 'auth gssapi',
+      user: TEST_USER,
+      options: "keep fetchall no sslcertck sslproto ''",
+      env: kdc.env,
+    });
     expect(result.code, result.stderr + result.stdout.toString()).toBe(0);
-    expect(await readFile(out, 'utf8')).toContain('Subject: sasl');
+    expect(mail).toContain('Subject: sasl');
   });
 
   it('logs in with mpop --auth=gssapi', async () => {

@@ -1,7 +1,8 @@
-import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runFetchmail } from './helpers/fetchmail.js';
 import { crlfMessage } from './helpers/messages.js';
 import { PopClient } from './helpers/pop-client.js';
 import { createFixture, DaemonProcess, type Fixture, killAllDaemons, makeCertificate } from './helpers/poplard.js';
@@ -110,27 +111,17 @@ describe('fetchmail and mpop', () => {
       ['stls', plain, 'sslproto tls1.2+'],
       ['pop3s', secure, 'ssl'],
     ] as const) {
-      const out = join(fixture.dir, `${name}.fetchmail.out`);
-      const rc = join(fixture.dir, `${name}.fetchmailrc`);
-      await writeFile(
-        rc,
-        [
-          'set no syslog',
-          `poll 127.0.0.1 with proto POP3 port ${port}`,
-          `  user "alice" there with password "${PASSWORD}" is "alice" here`,
-          `  options keep fetchall ${option} no sslcertck`,
-          `  mda "/bin/sh -c 'cat >> ${out}'"`,
-          '',
-        ].join('\n'),
-      );
-      await chmod(rc, 0o600);
-      const result = await runTool(
-        'fetchmail',
-        ['-f', rc, '-i', join(fixture.dir, `${name}.fetchids`), '--pidfile', join(fixture.dir, `${name}.pid`)],
-        { env: { ...process.env, HOME: fixture.dir }, timeoutMs: 30_000 },
-      );
+      const { result, mail } = await runFetchmail({
+        dir: fixture.dir,
+        name,
+        host: '127.0.0.1',
+        port,
+        user: 'alice',
+        password: PASSWORD,
+        options: `keep fetchall ${option} no sslcertck`,
+      });
       expect(result.code, `${name}: ${result.stderr}${result.stdout.toString()}`).toBe(0);
-      expect(await readFile(out, 'utf8')).toContain('Subject: over tls');
+      expect(mail).toContain('Subject: over tls');
     }
   });
 });
