@@ -6,6 +6,8 @@ set -eu
 port=$1
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 state=${TMPDIR:-/tmp}/poplar-bench-$port
+workers=${WORKERS:-auto}
+[ "$workers" = auto ] && workers='"auto"'
 mkdir -p "$state"
 cat > "$state/poplar.toml" <<TOML
 MailRoot = "${CORPUS:?set CORPUS to the corpus folder}"
@@ -17,7 +19,7 @@ Mechanisms = ["PLAIN"]
 MaxConnections = 100000
 MaxConnectionFromSingleIP = 100000
 MaxConnectionsPerUser = 1000
-Workers = "${WORKERS:-auto}"
+Workers = $workers
 TOML
 ulimit -n 20000 2>/dev/null || true
 exec node "$root/apps/daemon/dist/cli.js" serve --config "$state/poplar.toml" > "$state/poplard.log" 2>&1

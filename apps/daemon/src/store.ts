@@ -25,7 +25,7 @@ export async function ensureMailRoot(config: DaemonConfig): Promise<void> {
  * maildir= of their own.
  */
 export function createStore(config: DaemonConfig, users: Users): Store {
-  const common = { mailRoot: config.mailRoot, exactSize: config.exactSize };
+  const common = { mailRoot: config.mailRoot, exactSize: config.exactSize, blockingReads: config.blockingReads };
   const byName = createMaildirStore(common);
   const byPath = createMaildirStore({ ...common, maildirFor: (identity) => ownMaildir(config, users, identity.user) });
   return {

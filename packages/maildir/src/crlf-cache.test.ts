@@ -13,7 +13,7 @@ import { resolveMaildir } from './resolve-maildir.js';
 
 const signal = () => new AbortController().signal;
 
-describe('CRLF form of messages', () => {
+describe.each([true, false])('CRLF form of messages (blockingReads: %s)', (blockingReads) => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let maildir: string;
   let store: Store;
@@ -31,7 +31,7 @@ describe('CRLF form of messages', () => {
   beforeEach(async () => {
     dir = await tempDir();
     maildir = await resolveMaildir(dir.path, 'alice');
-    store = createMaildirStore({ mailRoot: dir.path });
+    store = createMaildirStore({ mailRoot: dir.path, blockingReads });
   });
   afterEach(() => dir.dispose());
 
@@ -230,9 +230,9 @@ describe('the wire, whatever form the message is stored in', () => {
   ];
   const commands = messages.flatMap((_, i) => [`RETR ${i + 1}`, `TOP ${i + 1} 0`, `TOP ${i + 1} 3`]);
 
-  async function transcript(mailRoot: string, crlfCache: boolean): Promise<string> {
+  async function transcript(mailRoot: string, crlfCache: boolean, blockingReads = true): Promise<string> {
     const engine = createSessionEngine({
-      store: createMaildirStore({ mailRoot, crlfCache }),
+      store: createMaildirStore({ mailRoot, crlfCache, blockingReads }),
       passwords: createMemoryVerifier({ alice: 'pw' }),
       settings: { loginType: 'PlainTextLogin' },
     });
@@ -261,7 +261,9 @@ describe('the wire, whatever form the message is stored in', () => {
       expect(await transcript(foreignDir.path, true)).toBe(plain);
       expect((await readdir(join(maildir, CRLF_CACHE_DIR))).length).toBe(3);
       expect(await transcript(foreignDir.path, true)).toBe(plain);
+      expect(await transcript(foreignDir.path, true, false)).toBe(plain);
       expect(await transcript(deliveredDir.path, true)).toBe(plain);
+      expect(await transcript(deliveredDir.path, true, false)).toBe(plain);
     } finally {
       await foreignDir.dispose();
       await deliveredDir.dispose();

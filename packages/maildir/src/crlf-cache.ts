@@ -42,10 +42,15 @@ export async function cacheFolderState(maildir: string): Promise<'ready' | 'abse
  * message's exact size. A file of another size (a build cut short by a crash, a stale form) is removed so that it
  * gets rebuilt. Never throws: without a usable cache the message is read from its own file.
  */
-export async function openCache(maildir: string, unique: string, size: number): Promise<OpenFile | null> {
+export async function openCache(
+  maildir: string,
+  unique: string,
+  size: number,
+  blocking: boolean,
+): Promise<OpenFile | null> {
   const path = cachePath(maildir, unique);
   try {
-    const file = await openMessageFile(path);
+    const file = await openMessageFile(path, blocking);
     if (file === null || file.size === size) return file;
     closeQuietly(file.fd);
     await unlink(path).catch(() => undefined);

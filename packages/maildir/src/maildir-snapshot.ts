@@ -1,3 +1,4 @@
+import { lstatSync, type Stats } from 'node:fs';
 import { lstat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Maildrop, MessageStream } from '@poplar/session';
@@ -25,7 +26,11 @@ export interface Listing {
 export interface SnapshotReadOptions {
   /** Keep the CRLF form of messages stored with LF in the Maildir's cache folder, and read it from there. */
   readonly crlfCache: boolean;
+  /** Open, stat and read messages with blocking calls instead of the thread pool (see openMessageFile). */
+  readonly blockingReads: boolean;
 }
+
+const DEFAULT_READ: SnapshotReadOptions = { crlfCache: true, blockingReads: true };
 
 /**
  * A Maildir maildrop fixed at login. Numbers live in typed arrays and file names in one joined string, so a listing
@@ -40,7 +45,7 @@ export class MaildirSnapshot implements Maildrop {
   readonly count: number;
   readonly #maildir: string;
   readonly #listing: Listing;
-  readonly #crlfCache: boolean;
+  readonly #read: SnapshotReadOptions;
   /** Where messages went after another program moved them (rare, so made on first need: most sessions idle). */
   #moved: Map<number, string> | undefined;
   /** Cache files still being finished; release() waits for them. */
@@ -49,10 +54,10 @@ export class MaildirSnapshot implements Maildrop {
   #cacheState: ReturnType<typeof cacheFolderState> | undefined;
   #released = false;
 
-  constructor(maildir: string, listing: Listing, options: SnapshotReadOptions = { crlfCache: true }) {
+  constructor(maildir: string, listing: Listing, options: SnapshotReadOptions = DEFAULT_READ) {
     this.#maildir = maildir;
     this.#listing = listing;
-    this.#crlfCache = options.crlfCache;
+    this.#read = options;
     this.count = listing.uids.length;
   }
 
@@ -71,11 +76,11 @@ export class MaildirSnapshot implements Maildrop {
     this.#live();
     const exact = this.#listing.exactSizes[index]!;
     const unique = this.#unique(index);
-    const cacheable = this.#crlfCache && !Number.isNaN(exact);
+    const cacheable = this.#read.crlfCache && !Number.isNaN(exact);
     // Listed with a stored size other than its exact size: stored with LF, so its CRLF form may be cached.
     if (cacheable && this.#listing.storedSizes[index] !== exact && (await this.#cacheFolder()) === 'ready') {
       // Both at once: the cache answers only for a message that is still there.
-      const opening = openCache(this.#maildir, unique, exact);
+      const opening = openCache(this.#maildir, unique, exact, this.#read.blockingReads);
       const present = await this.#present(index).catch(async (err: unknown) => {
         await opening.then((cached) => cached !== null && closeQuietly(cached.fd));
         throw err;
@@ -179,22 +184,28 @@ export class MaildirSnapshot implements Maildrop {
   /** Opens the message where it is now (another program may have moved it); null when it is gone. */
   async #open(index: number): Promise<OpenFile | null> {
     const path = this.#path(index);
-    const file = await openMessageFile(join(this.#maildir, path));
+    const blocking = this.#read.blockingReads;
+    const file = await openMessageFile(join(this.#maildir, path), blocking);
     if (file !== null) return file;
     const found = await this.#relocate(index, path);
-    return found === undefined ? null : openMessageFile(join(this.#maildir, found));
+    return found === undefined ? null : openMessageFile(join(this.#maildir, found), blocking);
   }
 
   /** Whether the message is still there as a regular file, moved or not. */
   async #present(index: number): Promise<boolean> {
     const path = this.#path(index);
-    const stats = await lstat(join(this.#maildir, path)).catch((err: unknown) => {
+    const stats = await this.#lstat(path).catch((err: unknown) => {
       if (errnoOf(err) === 'ENOENT') return undefined;
       throw ioError(err, `cannot stat ${path}`);
     });
     if (stats !== undefined) return stats.isFile();
     const found = await this.#relocate(index, path);
-    return found !== undefined && (await lstat(join(this.#maildir, found)).catch(() => undefined))?.isFile() === true;
+    return found !== undefined && (await this.#lstat(found).catch(() => undefined))?.isFile() === true;
+  }
+
+  async #lstat(path: string): Promise<Stats> {
+    const full = join(this.#maildir, path);
+    return this.#read.blockingReads ? lstatSync(full) : lstat(full);
   }
 
   /** Looks for a message no longer at `path` by its unique name; remembers and returns where it went. */

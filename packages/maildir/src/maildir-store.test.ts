@@ -35,7 +35,7 @@ function countingCalculator(): SizeCalculator & { reads: number } {
   return calc;
 }
 
-describe('createMaildirStore', () => {
+describe.each([true, false])('createMaildirStore (blockingReads: %s)', (blockingReads) => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let maildir: string;
   let store: Store;
@@ -44,7 +44,7 @@ describe('createMaildirStore', () => {
   beforeEach(async () => {
     dir = await tempDir();
     maildir = await resolveMaildir(dir.path, 'alice');
-    store = createMaildirStore({ mailRoot: dir.path });
+    store = createMaildirStore({ mailRoot: dir.path, blockingReads });
   });
   afterEach(() => dir.dispose());
 

@@ -27,6 +27,13 @@ export interface MaildirStoreOptions {
    */
   readonly crlfCache?: boolean;
   /**
+   * Open and read messages with blocking system calls on the session's thread. Default true: for mail in the page
+   * cache it is the fastest way (a thread-pool round trip costs more than copying a typical message), but one slow
+   * read stalls every session of the process meanwhile. Set false for Maildirs on a network file system or on disks
+   * much slower than the traffic, so reads wait in Node's thread pool instead.
+   */
+  readonly blockingReads?: boolean;
+  /**
    * Messages, over all Maildirs, whose listings are kept to be shared by concurrent sessions and reused by later
    * opens while the Maildir is unchanged. Default 500 000 (about 100 bytes each, with a 50-character file name);
    * 0 turns the cache off, and every open then reads the folders and the UID list.
@@ -64,6 +71,7 @@ export function createMaildirStore(options: MaildirStoreOptions): Store {
         calculator,
         lock: { ...lock, signal: ctx.signal },
         crlfCache: options.crlfCache ?? true,
+        blockingReads: options.blockingReads ?? true,
         ...(listings === undefined ? {} : { listings }),
       });
     },

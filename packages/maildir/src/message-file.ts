@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, open, read } from 'node:fs';
+import { closeSync, constants, fstatSync, open, openSync, read, readSync } from 'node:fs';
 import { errnoOf, ioError } from './maildir-error.js';
 
 /** Most bytes read at once: large reads mean few system calls and large socket writes. */
@@ -12,19 +12,27 @@ const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBL
 export interface OpenFile {
   readonly fd: number;
   readonly size: number;
+  /** Opened and read with blocking calls on the calling thread instead of the thread pool (see openMessageFile). */
+  readonly blocking: boolean;
 }
 
 /**
  * Opens a file for reading without following a symlink. null when it is gone, is a symlink or is not a regular
- * file; other failures throw a MaildirError. Only the open waits for the thread pool: fstat() of a file just opened
- * answers from memory, so it is made at once.
+ * file; other failures throw a MaildirError. fstat() of a file just opened answers from memory, so it is made at
+ * once.
+ *
+ * `blocking` opens and later reads it with blocking calls on the calling thread. For mail in the page cache that
+ * is several times cheaper than a round trip through the thread pool, which costs more than the copy itself; the
+ * price is that a read from a slow disk or a network file system stalls every session of the process meanwhile.
  */
-export async function openMessageFile(path: string): Promise<OpenFile | null> {
+export async function openMessageFile(path: string, blocking = false): Promise<OpenFile | null> {
   let fd: number;
   try {
-    fd = await new Promise<number>((resolve, reject) => {
-      open(path, READ_FLAGS, (err, opened) => (err ? reject(err) : resolve(opened)));
-    });
+    fd = blocking
+      ? openSync(path, READ_FLAGS)
+      : await new Promise<number>((resolve, reject) => {
+          open(path, READ_FLAGS, (err, opened) => (err ? reject(err) : resolve(opened)));
+        });
   } catch (err) {
     const errno = errnoOf(err);
     if (errno === 'ENOENT' || errno === 'ELOOP') return null;
@@ -32,7 +40,7 @@ export async function openMessageFile(path: string): Promise<OpenFile | null> {
   }
   try {
     const stats = fstatSync(fd);
-    if (stats.isFile()) return { fd, size: stats.size };
+    if (stats.isFile()) return { fd, size: stats.size, blocking };
   } catch (err) {
     closeQuietly(fd);
     throw ioError(err, `cannot stat ${path}`);
@@ -50,9 +58,10 @@ export function closeQuietly(fd: number): void {
   }
 }
 
-function readInto(fd: number, buffer: Buffer): Promise<number> {
+function readInto(file: OpenFile, buffer: Buffer): number | Promise<number> {
+  if (file.blocking) return readSync(file.fd, buffer, 0, buffer.length, null);
   return new Promise((resolve, reject) => {
-    read(fd, buffer, 0, buffer.length, null, (err, bytesRead) => (err ? reject(err) : resolve(bytesRead)));
+    read(file.fd, buffer, 0, buffer.length, null, (err, bytesRead) => (err ? reject(err) : resolve(bytesRead)));
   });
 }
 
@@ -86,7 +95,8 @@ export function readChunks(file: OpenFile, signal?: AbortSignal): AsyncGenerator
         reading = true;
         let bytesRead: number;
         try {
-          bytesRead = await readInto(file.fd, buffer);
+          const reading = readInto(file, buffer);
+          bytesRead = typeof reading === 'number' ? reading : await reading;
         } finally {
           reading = false;
         }

@@ -50,6 +50,8 @@ export interface DaemonConfig {
   readonly file: string;
   readonly session: SessionSettings;
   readonly exactSize: boolean;
+  /** Read messages with blocking calls on the worker's thread (fast for mail in the page cache). */
+  readonly blockingReads: boolean;
   readonly plainListeners: readonly ListenerConfig[];
   readonly tlsListeners: readonly ListenerConfig[];
   /** Set when a listener expects a PROXY protocol header. */
@@ -159,6 +161,7 @@ export function parseDaemonConfig(text: string, file: string): DaemonConfig {
     file,
     session: sessionSettings(root),
     exactSize: root.boolean('EnableExactRFC822Size', true),
+    blockingReads: root.boolean('BlockingReads', true),
     plainListeners,
     tlsListeners,
     proxy,
