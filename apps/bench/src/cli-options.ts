@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import type { AuthMode, TlsMode } from './client/pop3-client.js';
+import type { AuthMode, FetchCommand, TlsMode } from './client/pop3-client.js';
 import { parseDuration } from './util/duration.js';
 
 /** commander parsers that turn a bad value into a clear usage error. */
@@ -28,6 +28,7 @@ export function choiceOption<T extends string>(choices: readonly T[]): (text: st
 }
 
 export const AUTH_MODES: readonly AuthMode[] = ['user', 'plain'];
+export const FETCH_COMMANDS: readonly FetchCommand[] = ['retr', 'top'];
 
 export function tlsMode(options: { tls?: boolean; starttls?: boolean }): TlsMode {
   if (options.tls && options.starttls) throw new InvalidArgumentError('--tls and --starttls exclude each other');

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { AUTH_MODES, choiceOption, durationOption, intOption, tlsMode } from './cli-options.js';
-import type { AuthMode } from './client/pop3-client.js';
+import { AUTH_MODES, choiceOption, durationOption, FETCH_COMMANDS, intOption, tlsMode } from './cli-options.js';
+import type { AuthMode, FetchCommand } from './client/pop3-client.js';
 import { type CompareFlags, runCompare } from './compare/run-compare.js';
 import { writeCorpus } from './corpus/corpus-writer.js';
 import { PROFILE, PROFILES, type ProfileName } from './corpus/profiles.js';
@@ -12,7 +12,7 @@ import { writeReport } from './report/write-report.js';
 import { corpusSource, syntheticSource } from './responder/mailbox-source.js';
 import { startResponder } from './responder/responder.js';
 import { runBench } from './runner/run-bench.js';
-import { SCENARIOS, type ScenarioName } from './scenarios/scenario-context.js';
+import { FETCH_SCENARIOS, SCENARIOS, type ScenarioName } from './scenarios/scenario-context.js';
 
 interface ScenarioFlags {
   host: string;
@@ -30,6 +30,7 @@ interface ScenarioFlags {
   warmup: number;
   duration: number;
   once?: boolean;
+  fetch?: FetchCommand;
   timeout: number;
   serverPid?: number;
   requireChecksum?: boolean;
@@ -93,6 +94,13 @@ function scenarioCommand(program: Command, scenario: ScenarioName): void {
     .option('--progress', 'print progress on stderr even when it is not a terminal')
     .option('--label <text>', 'name of the server in reports');
   if (scenario === 'retr-all') command.option('--once', 'fetch every mailbox exactly once');
+  if (FETCH_SCENARIOS.includes(scenario)) {
+    command.addOption(
+      new Option('--fetch <command>', 'fetch each message with RETR <msn> or TOP <msn> 99999999')
+        .argParser(choiceOption(FETCH_COMMANDS))
+        .default('retr'),
+    );
+  }
   if (scenario === 'big') command.option('--repeat <n>', 'RETRs of the message', intOption(1), 5);
   if (scenario === 'idle') {
     command
@@ -130,6 +138,7 @@ function scenarioCommand(program: Command, scenario: ScenarioName): void {
       warmupMs: flags.warmup,
       durationMs: flags.duration,
       once: flags.once ?? false,
+      fetch: flags.fetch,
       requireChecksum: flags.requireChecksum ?? false,
       maxErrors: flags.maxErrors,
       intervalMs: flags.interval,
@@ -289,7 +298,11 @@ program
   .option('--idle-sessions <n>', 'sessions for idle', intOption(1), 500)
   .option('--users <n>', 'users when the corpus is written here', intOption(1), 100)
   .option('--messages <n>', 'messages per user when the corpus is written here', intOption(1), 200)
-  .option('--scenarios <list>', 'comma-separated scenarios', 'retr-all,login,idle,big')
+  .option(
+    '--scenarios <list>',
+    'comma-separated scenarios; top-all is retr-all with --fetch top',
+    'retr-all,login,idle,big',
+  )
   .option(
     '--poplar-cmd <command>',
     'command that starts Poplar (run with exec); %p = a free port, %d = the corpus folder',

@@ -1,10 +1,13 @@
 export {
   type AuthMode,
   type ClientObserver,
+  type FetchCommand,
   Pop3Client,
   type ServerAddress,
   type TlsMode,
+  TOP_ALL_LINES,
 } from './client/pop3-client.js';
+export { COMPARE_SCENARIOS, type CompareScenario, parseCompareScenarios } from './compare/compare-scenarios.js';
 export { compareTables, METRICS, type Metric, type RunRecord, spread } from './compare/compare-table.js';
 export { type CompareFlags, runCompare } from './compare/run-compare.js';
 export { type CorpusOptions, type CorpusSet, maildirOf, writeCorpus } from './corpus/corpus-writer.js';
@@ -26,8 +29,8 @@ export type { BenchResult } from './report/bench-result.js';
 export { renderMarkdown, resultChart } from './report/markdown-report.js';
 export { renderChart } from './report/svg-chart.js';
 export { writeReport } from './report/write-report.js';
-export { type EncodedMailbox, encodeMailbox } from './responder/encoded-mailbox.js';
+export { type EncodedMailbox, encodeMailbox, topReply } from './responder/encoded-mailbox.js';
 export { corpusSource, type MailboxSource, syntheticSource } from './responder/mailbox-source.js';
 export { type Responder, type ResponderOptions, startResponder } from './responder/responder.js';
 export { type BenchOptions, runBench } from './runner/run-bench.js';
-export { SCENARIOS, type ScenarioName } from './scenarios/scenario-context.js';
+export { FETCH_SCENARIOS, SCENARIOS, type ScenarioName } from './scenarios/scenario-context.js';

@@ -1,7 +1,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BenchError, type ErrorKind } from '../protocol/bench-error.js';
-import { Pop3Client } from './pop3-client.js';
+import { syntheticSource } from '../responder/mailbox-source.js';
+import { startResponder } from '../responder/responder.js';
+import { type ClientObserver, Pop3Client } from './pop3-client.js';
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
@@ -77,5 +79,56 @@ describe('Pop3Client failures', () => {
     expect(await kindOf(client.login('u', 'p', 'user'))).toBe('err-reply');
     await expect(client.noop()).resolves.toBeUndefined();
     client.destroy();
+  });
+});
+
+describe('Pop3Client TOP', () => {
+  it('fetches every message with TOP <msn> 99999999, validated like RETR and timed as TOP', async () => {
+    const source = syntheticSource('mixed', 12, 'top');
+    const responder = await startResponder({ source });
+    const latencies: string[] = [];
+    const observer: ClientObserver = { received() {}, latency: (command) => latencies.push(command) };
+    try {
+      const client = await Pop3Client.connect(address(responder.port), observer);
+      await client.login('user1', 'secret', 'user');
+      const listing = await client.list();
+      const sizes = listing.entries.map((entry) => Number(entry.value));
+      for (const [index, size] of sizes.entries()) {
+        const reply = await client.fetch('top', index + 1, size, true);
+        expect(reply).toMatchObject({ octets: size, checksum: 'ok', status: { ok: true } });
+      }
+      await client.quit();
+      expect(sizes).toEqual(source.mailbox('user1')!.sizes);
+      expect(latencies.filter((command) => command === 'TOP')).toHaveLength(12);
+      expect(latencies).not.toContain('RETR');
+    } finally {
+      await responder.close();
+    }
+  });
+
+  it('fails validation when the TOP answer is one byte short of the LIST size', async () => {
+    const content = 'Subject: short\r\n\r\nbody line\r\n';
+    const lines: string[] = [];
+    const port = await scripted('+OK hi\r\n', (line, socket) => {
+      lines.push(line);
+      socket.write(`+OK\r\n${content.slice(0, -3)}\r\n.\r\n`);
+    });
+    const client = await Pop3Client.connect(address(port));
+    try {
+      expect(await kindOf(client.fetch('top', 1, content.length))).toBe('size-mismatch');
+      expect(lines).toEqual(['TOP 1 99999999']);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('reports -ERR to TOP as err-reply naming the command', async () => {
+    const port = await scripted('+OK hi\r\n', (_line, socket) => socket.write('-ERR no such message\r\n'));
+    const client = await Pop3Client.connect(address(port));
+    try {
+      await expect(client.fetch('top', 7, 10)).rejects.toThrow('TOP 7 99999999: -ERR no such message');
+    } finally {
+      client.destroy();
+    }
   });
 });

@@ -11,6 +11,11 @@ import { StatusReader } from '../protocol/status-reader.js';
 
 export type TlsMode = 'none' | 'implicit' | 'starttls';
 export type AuthMode = 'user' | 'plain';
+/** How a whole message is fetched: RETR, or TOP with a line count no message reaches (as fetchmail does). */
+export type FetchCommand = 'retr' | 'top';
+
+/** TOP's body-line count when it fetches a whole message. */
+export const TOP_ALL_LINES = 99_999_999;
 
 export interface ServerAddress {
   host: string;
@@ -135,10 +140,19 @@ export class Pop3Client {
     return this.#listing('UIDL');
   }
 
-  async retr(msn: number, expectedSize: number, requireChecksum = false): Promise<RetrReply> {
+  retr(msn: number, expectedSize: number, requireChecksum = false): Promise<RetrReply> {
+    return this.fetch('retr', msn, expectedSize, requireChecksum);
+  }
+
+  /**
+   * Fetches a whole message with `RETR <msn>` or `TOP <msn> 99999999`. TOP with that many body lines returns the
+   * whole message, so both answers are validated alike; the latency is recorded as RETR or TOP.
+   */
+  async fetch(command: FetchCommand, msn: number, expectedSize: number, requireChecksum = false): Promise<RetrReply> {
+    const line = command === 'top' ? `TOP ${msn} ${TOP_ALL_LINES}` : `RETR ${msn}`;
     const reader = new RetrReader(expectedSize, this.#checksum, requireChecksum);
-    const reply = await this.#expect('RETR', `RETR ${msn}`, reader);
-    if (!reply.status.ok) throw new BenchError('err-reply', `RETR ${msn}: -ERR ${reply.status.text}`);
+    const reply = await this.#expect(command.toUpperCase(), line, reader);
+    if (!reply.status.ok) throw new BenchError('err-reply', `${line}: -ERR ${reply.status.text}`);
     return reply;
   }
 

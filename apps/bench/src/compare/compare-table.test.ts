@@ -2,16 +2,16 @@ import { describe, expect, it } from 'vitest';
 import type { BenchResult } from '../report/bench-result.js';
 import { compareTables, type RunRecord, spread } from './compare-table.js';
 
-function record(target: string, run: number, mbps: number, ok = true): RunRecord {
+function record(target: string, run: number, mbps: number, ok = true, scenario = 'retr-all'): RunRecord {
   const result = {
     ok,
     rates: { payloadMBps: mbps, messagesPerSec: mbps * 10, wireMBps: mbps, sessionsPerSec: 1 },
-    latencyMs: {},
+    latencyMs: scenario === 'top-all' ? { TOP: { p99: mbps / 10 } } : {},
     errors: ok ? {} : { 'size-mismatch': 2 },
     client: { cpuCores: 0.5, workers: 1 },
     machine: { loadAverage: [run, 0, 0] },
   };
-  return { target, scenario: 'retr-all', run, result: result as unknown as BenchResult };
+  return { target, scenario, run, result: result as unknown as BenchResult };
 }
 
 describe('spread', () => {
@@ -40,5 +40,16 @@ describe('compareTables', () => {
     expect(table).toContain('| retr-all | load average (1 min) | 2.00 (1.00–3.00) | 1.50 (1.00–2.00) |');
     expect(table.match(/load average/g)).toHaveLength(1);
     expect(table).not.toContain('| login |');
+  });
+
+  it('shows top-all like retr-all, with the latency of TOP', () => {
+    const records = [record('a', 1, 100, true, 'top-all'), record('b', 1, 50, true, 'top-all')];
+    const table = compareTables(records, ['a', 'b'], [['a', 'b']]);
+    expect(table).toContain('| top-all | payload MB/s | 100 | 50.0 |');
+    expect(table).toContain('| top-all | messages/s | 1 000 | 500 |');
+    expect(table).toContain('| top-all | TOP p99 ms | 10.0 | 5.00 |');
+    expect(table).toContain('| top-all | TOP p99 ms | 2.00 | lower |');
+    expect(table).not.toContain('RETR');
+    expect(table).not.toContain('| retr-all |');
   });
 });

@@ -10,14 +10,22 @@ export interface Metric {
   value(result: BenchResult): number | undefined;
 }
 
+/** The figures of a scenario that fetches whole maildrops with `command` (RETR or TOP). */
+function fetchMetrics(scenario: string, command: string): Metric[] {
+  return [
+    { scenario, name: 'payload MB/s', higherIsBetter: true, value: (r) => r.rates.payloadMBps },
+    { scenario, name: 'messages/s', higherIsBetter: true, value: (r) => r.rates.messagesPerSec },
+    { scenario, name: `${command} p99 ms`, higherIsBetter: false, value: (r) => r.latencyMs[command]?.p99 },
+    { scenario, name: 'server CPU cores', higherIsBetter: false, value: (r) => r.server?.cpuCores },
+    // Context, not merit: whether the client had room, and how busy the machine was.
+    { scenario, name: 'client CPU cores', value: (r) => r.client.cpuCores },
+    { scenario, name: 'load average (1 min)', value: (r) => r.machine.loadAverage[0] },
+  ];
+}
+
 export const METRICS: readonly Metric[] = [
-  { scenario: 'retr-all', name: 'payload MB/s', higherIsBetter: true, value: (r) => r.rates.payloadMBps },
-  { scenario: 'retr-all', name: 'messages/s', higherIsBetter: true, value: (r) => r.rates.messagesPerSec },
-  { scenario: 'retr-all', name: 'RETR p99 ms', higherIsBetter: false, value: (r) => r.latencyMs.RETR?.p99 },
-  { scenario: 'retr-all', name: 'server CPU cores', higherIsBetter: false, value: (r) => r.server?.cpuCores },
-  // Context, not merit: whether the client had room, and how busy the machine was.
-  { scenario: 'retr-all', name: 'client CPU cores', value: (r) => r.client.cpuCores },
-  { scenario: 'retr-all', name: 'load average (1 min)', value: (r) => r.machine.loadAverage[0] },
+  ...fetchMetrics('retr-all', 'RETR'),
+  ...fetchMetrics('top-all', 'TOP'),
   { scenario: 'login', name: 'logins/s', higherIsBetter: true, value: (r) => r.rates.sessionsPerSec },
   {
     scenario: 'idle',

@@ -4,8 +4,7 @@ import { type CorpusSet, MANIFEST, writeCorpus } from '../corpus/corpus-writer.j
 import { ensureDovecotInstalled, startDovecot } from '../dovecot/dovecot-instance.js';
 import { writeReport } from '../report/write-report.js';
 import { type BenchOptions, runBench } from '../runner/run-bench.js';
-import type { ScenarioName } from '../scenarios/scenario-context.js';
-import { SCENARIOS } from '../scenarios/scenario-context.js';
+import { type CompareScenario, parseCompareScenarios } from './compare-scenarios.js';
 import { compareTables, type RunRecord } from './compare-table.js';
 import { type ServerInstance, startFromCommand } from './poplar-instance.js';
 
@@ -55,7 +54,7 @@ async function corpusSets(flags: CompareFlags): Promise<CorpusSet[]> {
 }
 
 function scenarioOptions(
-  scenario: ScenarioName,
+  { scenario, fetch }: CompareScenario,
   flags: CompareFlags,
   sets: CorpusSet[],
   port: number,
@@ -78,6 +77,7 @@ function scenarioOptions(
     warmupMs: flags.warmup,
     durationMs: scenario === 'idle' || scenario === 'big' ? 120_000 : flags.duration,
     once: false,
+    fetch,
     requireChecksum: true,
     maxErrors: 1000,
     intervalMs: 1000,
@@ -95,9 +95,7 @@ function scenarioOptions(
  * min–max and ratios. Every server is started here and stopped by its pid. Returns false when a run failed.
  */
 export async function runCompare(flags: CompareFlags): Promise<boolean> {
-  const scenarios = flags.scenarios.split(',').map((s) => s.trim()) as ScenarioName[];
-  const unknown = scenarios.filter((s) => !SCENARIOS.includes(s));
-  if (unknown.length > 0) throw new Error(`unknown scenario: ${unknown.join(', ')}`);
+  const scenarios = parseCompareScenarios(flags.scenarios);
   ensureDovecotInstalled(log);
   const sets = await corpusSets(flags);
   const targets: Target[] = [
@@ -125,16 +123,17 @@ export async function runCompare(flags: CompareFlags): Promise<boolean> {
         log(`run ${run}/${flags.runs}: ${target.name} on port ${current.port} (pid ${current.pid})`);
         try {
           for (const scenario of scenarios) {
+            const { name } = scenario;
             const options = scenarioOptions(scenario, flags, sets, current.port, current.pid);
             if (typeof options === 'string') {
-              log(`  ${scenario}: skipped, ${options}`);
+              log(`  ${name}: skipped, ${options}`);
               continue;
             }
             const result = await runBench({ ...options, label: `${target.name} run ${run}` });
-            await writeReport(join(flags.out, target.name, `${scenario}-${run}`), result);
-            records.push({ target: target.name, scenario, run, result });
+            await writeReport(join(flags.out, target.name, `${name}-${run}`), result);
+            records.push({ target: target.name, scenario: name, run, result });
             log(
-              `  ${scenario}: ${result.ok ? 'ok' : 'FAILED'}, ${result.rates.payloadMBps.toFixed(1)} MB/s, ${result.rates.sessionsPerSec.toFixed(1)} sessions/s`,
+              `  ${name}: ${result.ok ? 'ok' : 'FAILED'}, ${result.rates.payloadMBps.toFixed(1)} MB/s, ${result.rates.sessionsPerSec.toFixed(1)} sessions/s`,
             );
           }
         } finally {

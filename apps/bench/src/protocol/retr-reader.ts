@@ -15,8 +15,9 @@ export interface RetrReply {
 const OCTETS = /^(\d+) octets/i;
 
 /**
- * Reads and validates the answer to RETR: the status line (whose "<n> octets", when given, must match), then the
- * message, which must un-stuff to exactly the size LIST announced and match its checksum header when it has one.
+ * Reads and validates the answer to RETR, or to TOP asked for the whole message: the status line (whose
+ * "<n> octets", when given, must match), then the message, which must un-stuff to exactly the size LIST announced
+ * and match its checksum header when it has one.
  */
 export class RetrReader implements ReplyReader<RetrReply> {
   #line = new LineCollector(MAX_STATUS_LINE);
@@ -50,7 +51,7 @@ export class RetrReader implements ReplyReader<RetrReply> {
       if (!status.ok) return at;
       const announced = OCTETS.exec(status.text);
       if (announced !== null && Number(announced[1]) !== this.expectedSize) {
-        throw new BenchError('size-mismatch', `RETR announced ${announced[1]} octets, LIST said ${this.expectedSize}`);
+        throw new BenchError('size-mismatch', `+OK announced ${announced[1]} octets, LIST said ${this.expectedSize}`);
       }
     }
     const next = this.#body.feed(chunk, at);

@@ -1,5 +1,5 @@
 import { arch, cpus, loadavg, release, totalmem } from 'node:os';
-import type { AuthMode, TlsMode } from '../client/pop3-client.js';
+import { type AuthMode, type FetchCommand, type TlsMode, TOP_ALL_LINES } from '../client/pop3-client.js';
 import type { SeriesPoint } from '../metrics/aggregate.js';
 import type { LatencySummary } from '../metrics/latency-histogram.js';
 import type { Counts } from '../metrics/snapshot.js';
@@ -32,6 +32,8 @@ export interface BenchResult {
     warmupSec: number;
     durationSec: number;
     once: boolean;
+    /** How messages were fetched (RETR, or TOP <msn> 99999999); the latencies carry the same name. */
+    fetch: FetchCommand;
     requireChecksum: boolean;
   };
   machine: MachineInfo;
@@ -50,6 +52,11 @@ export interface BenchResult {
   seriesCommand: string;
   series: SeriesPoint[];
   detail?: unknown;
+}
+
+/** How the messages were fetched, for the reports: "" for RETR, which goes without saying. */
+export function fetchNote(result: BenchResult): string {
+  return result.settings.fetch === 'top' ? `TOP <msn> ${TOP_ALL_LINES}` : '';
 }
 
 export function machineInfo(): MachineInfo {

@@ -1,5 +1,5 @@
 import { formatNumber, formatShort } from '../util/format.js';
-import type { BenchResult } from './bench-result.js';
+import { type BenchResult, fetchNote } from './bench-result.js';
 import { type ChartPanel, renderChart } from './svg-chart.js';
 
 /** Whether the scenario is about sessions rather than messages. */
@@ -44,6 +44,7 @@ export function renderMarkdown(result: BenchResult, chartFile?: string): string 
   const t = result.target;
   const s = result.settings;
   const m = result.machine;
+  const fetch = fetchNote(result);
   const lines = [
     `# poplar-bench ${result.scenario}: ${t.label ?? `${t.host}:${t.port}`}`,
     '',
@@ -51,7 +52,8 @@ export function renderMarkdown(result: BenchResult, chartFile?: string): string 
       `${formatShort(result.elapsedSec)} s measured` +
       (s.warmupSec > 0 ? ` after ${s.warmupSec} s of warm-up` : '') +
       `; ${s.concurrency} sessions on ${s.workers} thread(s); ${s.users} users (${s.userPattern}); ` +
-      `TLS ${t.tls}, login ${t.auth}${s.once ? '; each mailbox once' : ''}.`,
+      `TLS ${t.tls}, login ${t.auth}${s.once ? '; each mailbox once' : ''}` +
+      `${fetch === '' ? '' : `; messages fetched with ${fetch}`}.`,
     '',
     `Machine: ${m.cpus} × ${m.model}, ${m.memoryGiB} GiB, Linux ${m.kernel} ${m.arch}, Node ${m.node}; ` +
       `load average at the end ${m.loadAverage.join(' / ')}.`,

@@ -20,6 +20,7 @@ function result(overrides: Partial<BenchResult> = {}): BenchResult {
       warmupSec: 1,
       durationSec: 3,
       once: false,
+      fetch: 'retr',
       requireChecksum: true,
     },
     machine: machineInfo(),
@@ -114,6 +115,21 @@ describe('renderMarkdown', () => {
     expect(markdown).toContain('FAILED: 3 errors');
     expect(markdown).toContain('| size-mismatch | 3 |');
     expect(markdown).toContain('- size-mismatch: received 9 octets');
+  });
+
+  it('says when messages were fetched with TOP', () => {
+    expect(renderMarkdown(result())).not.toContain('TOP');
+    const top = result({
+      settings: { ...result().settings, fetch: 'top' },
+      latencyMs: { TOP: { count: 3000, p50: 1.5, p90: 3, p99: 9.9, max: 20, mean: 2 } },
+      seriesCommand: 'TOP',
+    });
+    const markdown = renderMarkdown(top, 'chart.svg');
+    expect(markdown).toContain('login user; messages fetched with TOP <msn> 99999999.');
+    expect(markdown).toContain('| TOP | 3 000 | 1.5 | 3 | 9.9 | 20 |');
+    expect(markdown).toContain('![throughput and TOP latency over time](chart.svg)');
+    expect(summaryText(top)).toContain('retr-all with TOP <msn> 99999999 against dovecot <stock>: PASSED');
+    expect(summaryText(top)).toContain('TOP      n=3000 p50 1.5 ms');
   });
 
   it('charts sessions per second for the login scenario', () => {

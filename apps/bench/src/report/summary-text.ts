@@ -2,7 +2,7 @@ import type { BigOutcome } from '../scenarios/big.js';
 import type { ExchangeOutcome } from '../scenarios/exchange-profile.js';
 import type { IdleOutcome } from '../scenarios/idle.js';
 import { formatNumber, formatShort } from '../util/format.js';
-import type { BenchResult } from './bench-result.js';
+import { type BenchResult, fetchNote } from './bench-result.js';
 
 /** The scenario's own figures, when it has any. */
 function detailLine(result: BenchResult): string | undefined {
@@ -18,7 +18,7 @@ function detailLine(result: BenchResult): string | undefined {
   }
   if (result.scenario === 'big') {
     const big = result.detail as BigOutcome;
-    return `  big: ${formatNumber(big.size)} octets (${big.user} #${big.msn}); MB/s per RETR: ${big.retrievals.map((r) => r.MBps).join(', ')}`;
+    return `  big: ${formatNumber(big.size)} octets (${big.user} #${big.msn}); MB/s per ${result.seriesCommand}: ${big.retrievals.map((r) => r.MBps).join(', ')}`;
   }
   if (result.scenario === 'exchange-profile') {
     const { owed } = result.detail as ExchangeOutcome;
@@ -30,8 +30,9 @@ function detailLine(result: BenchResult): string | undefined {
 /** A few lines for the terminal at the end of a run. */
 export function summaryText(result: BenchResult): string {
   const r = result.rates;
+  const fetch = fetchNote(result);
   const lines = [
-    `${result.scenario} against ${result.target.label ?? `${result.target.host}:${result.target.port}`}: ` +
+    `${result.scenario}${fetch === '' ? '' : ` with ${fetch}`} against ${result.target.label ?? `${result.target.host}:${result.target.port}`}: ` +
       `${result.ok ? 'PASSED' : 'FAILED'} in ${formatShort(result.elapsedSec)} s`,
     `  ${formatNumber(result.totals.messages)} messages validated (${formatNumber(result.totals.checksummed)} by checksum), ` +
       `${formatNumber(result.totals.sessions)} sessions`,

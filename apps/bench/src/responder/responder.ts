@@ -1,6 +1,6 @@
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, createServer as createTlsServer, type SecureContext, TLSSocket } from 'node:tls';
-import type { EncodedMailbox } from './encoded-mailbox.js';
+import { type EncodedMailbox, topReply } from './encoded-mailbox.js';
 import type { MailboxSource } from './mailbox-source.js';
 
 export interface ResponderTls {
@@ -97,7 +97,9 @@ class ResponderSession {
       this.#input = this.#input.subarray(lf + 1);
       const reply = this.#answer(line);
       if (reply === 'upgrade' || reply === 'quit') return;
-      if (!this.#socket.write(reply)) {
+      let flushed = true;
+      for (const part of Array.isArray(reply) ? reply : [reply]) flushed = this.#socket.write(part);
+      if (!flushed) {
         this.#waiting = true;
         this.#socket.once('drain', () => {
           this.#waiting = false;
@@ -107,7 +109,7 @@ class ResponderSession {
     }
   }
 
-  #answer(line: string): Buffer | 'upgrade' | 'quit' {
+  #answer(line: string): Buffer | Buffer[] | 'upgrade' | 'quit' {
     if (this.#saslPending) {
       this.#saslPending = false;
       return this.#plain(line);
@@ -118,7 +120,7 @@ class ResponderSession {
     const mailbox = this.#mailbox;
     switch (keyword) {
       case 'CAPA':
-        return Buffer.from(`+OK\r\nUSER\r\nUIDL\r\nSASL PLAIN\r\n${this.stls ? 'STLS\r\n' : ''}.\r\n`);
+        return Buffer.from(`+OK\r\nTOP\r\nUSER\r\nUIDL\r\nSASL PLAIN\r\n${this.stls ? 'STLS\r\n' : ''}.\r\n`);
       case 'QUIT':
         this.#socket.end(ok('bye'));
         return 'quit';
@@ -127,7 +129,8 @@ class ResponderSession {
         return ok();
     }
     if (mailbox === undefined) return this.#authorization(keyword, argument);
-    const msn = Number(argument);
+    const [first, second] = argument.split(' ');
+    const msn = Number(first);
     const valid = Number.isInteger(msn) && msn >= 1 && msn <= mailbox.count;
     switch (keyword) {
       case 'STAT':
@@ -140,6 +143,9 @@ class ResponderSession {
         return valid ? ok(`${msn} ${msn}`) : err('no such message');
       case 'RETR':
         return valid ? mailbox.retr[msn - 1]! : err('no such message');
+      case 'TOP':
+        if (!valid) return err('no such message');
+        return /^\d+$/.test(second ?? '') ? topReply(mailbox, msn - 1, Number(second)) : err('bad line count');
       case 'DELE':
         return valid ? ok('marked') : err('no such message');
       default:

@@ -74,6 +74,18 @@ describe('runBench against the in-memory responder', () => {
     expect(result.rates.payloadMBps).toBeGreaterThan(0);
   });
 
+  it('retr-all --fetch top: fetches every message with TOP, validates it and times it as TOP', async () => {
+    const { port } = await responder(synthetic);
+    const result = await runBench(options(port, { fetch: 'top', durationMs: 600 }));
+    expect(result.errorSamples).toEqual([]);
+    expect(result.ok).toBe(true);
+    expect(result.settings.fetch).toBe('top');
+    expect(result.seriesCommand).toBe('TOP');
+    expect(result.totals.checksummed).toBe(result.totals.messages);
+    expect(result.latencyMs.TOP!.count).toBe(result.totals.messages);
+    expect(result.latencyMs.RETR).toBeUndefined();
+  });
+
   it('retr-all --once over a corpus folder fetches every mailbox exactly once, with AUTH PLAIN', async () => {
     const dir = await tempDir();
     const set = await writeCorpus({

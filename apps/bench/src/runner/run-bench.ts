@@ -1,12 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import type { AuthMode, ServerAddress } from '../client/pop3-client.js';
+import type { AuthMode, FetchCommand, ServerAddress } from '../client/pop3-client.js';
 import { Aggregate } from '../metrics/aggregate.js';
 import { summarize } from '../metrics/latency-histogram.js';
 import type { Snapshot } from '../metrics/snapshot.js';
 import { sampleTree, type TreeSample } from '../proc/process-tree.js';
 import { type BenchResult, machineInfo } from '../report/bench-result.js';
-import type { ScenarioName } from '../scenarios/scenario-context.js';
+import { FETCH_SCENARIOS, type ScenarioName } from '../scenarios/scenario-context.js';
 import type { Account } from '../scenarios/user-pool.js';
 import { fillPattern, userNumbers } from '../util/user-pattern.js';
 import { formatProgress } from './progress.js';
@@ -30,6 +30,8 @@ export interface BenchOptions {
   warmupMs: number;
   durationMs: number;
   once: boolean;
+  /** How the fetching scenarios fetch a message: RETR (the default), or TOP <msn> 99999999. */
+  fetch?: FetchCommand | undefined;
   requireChecksum: boolean;
   maxErrors: number;
   intervalMs: number;
@@ -42,13 +44,14 @@ export interface BenchOptions {
 }
 
 /** The command whose latency the time series follows. */
-const MAIN_COMMAND: Record<ScenarioName, string> = {
-  'retr-all': 'RETR',
-  big: 'RETR',
-  'exchange-profile': 'RETR',
-  login: 'SESSION',
-  idle: 'PASS',
-};
+function mainCommand(options: BenchOptions): string {
+  if (FETCH_SCENARIOS.includes(options.scenario)) return fetchCommand(options).toUpperCase();
+  return options.scenario === 'login' ? 'SESSION' : 'PASS';
+}
+
+function fetchCommand(options: BenchOptions): FetchCommand {
+  return options.fetch ?? 'retr';
+}
 
 /** Scenarios that are one session or measure one server state: no warm-up, one thread. */
 function singleShard(options: BenchOptions): boolean {
@@ -71,6 +74,7 @@ function shardConfigs(options: BenchOptions, window: ShardConfig['window']): Sha
     concurrency: Math.floor(options.concurrency / shards) + (shard < options.concurrency % shards ? 1 : 0),
     window,
     once: options.once,
+    fetch: fetchCommand(options),
     requireChecksum: options.requireChecksum,
     maxErrors: options.maxErrors,
     intervalMs: options.intervalMs,
@@ -117,7 +121,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const start = Date.now();
   const window = { measureFrom: start + warmupMs, endAt: start + warmupMs + options.durationMs };
   const configs = shardConfigs(options, window);
-  const aggregate = new Aggregate(MAIN_COMMAND[options.scenario]);
+  const aggregate = new Aggregate(mainCommand(options));
   const serverPid = options.serverPid;
   const usage = async (): Promise<Usage> => ({
     at: performance.now(),
@@ -205,9 +209,7 @@ function buildResult(options: BenchOptions, collected: Collected): BenchResult {
   for (const [command, histogram] of [...aggregate.histograms].sort(([a], [b]) => a.localeCompare(b))) {
     latencyMs[command] = summarize(histogram);
   }
-  const fetching =
-    options.scenario === 'retr-all' || options.scenario === 'big' || options.scenario === 'exchange-profile';
-  const didWork = fetching ? totals.messages > 0 : totals.sessions > 0;
+  const didWork = FETCH_SCENARIOS.includes(options.scenario) ? totals.messages > 0 : totals.sessions > 0;
   const details = collected.outcomes.map((outcome) => outcome.detail).filter((detail) => detail !== undefined);
   const result: BenchResult = {
     tool: 'poplar-bench',
@@ -229,6 +231,7 @@ function buildResult(options: BenchOptions, collected: Collected): BenchResult {
       warmupSec: options.once || singleShard(options) ? 0 : options.warmupMs / 1000,
       durationSec: options.durationMs / 1000,
       once: options.once,
+      fetch: fetchCommand(options),
       requireChecksum: options.requireChecksum,
     },
     machine: machineInfo(),

@@ -1,4 +1,4 @@
-import type { AuthMode, ServerAddress } from '../client/pop3-client.js';
+import type { AuthMode, FetchCommand, ServerAddress } from '../client/pop3-client.js';
 import { CommandDeliverer } from '../delivery/command-deliverer.js';
 import type { Deliverer } from '../delivery/deliverer.js';
 import { MaildirDeliverer } from '../delivery/maildir-deliverer.js';
@@ -31,6 +31,7 @@ export interface ShardConfig {
   concurrency: number;
   window: Window;
   once: boolean;
+  fetch: FetchCommand;
   requireChecksum: boolean;
   maxErrors: number;
   intervalMs: number;
@@ -82,6 +83,7 @@ export async function runShard(config: ShardConfig, emit: (snapshot: Snapshot) =
     recorder,
     concurrency: config.concurrency,
     once: config.once,
+    fetch: config.fetch,
     requireChecksum: config.requireChecksum,
     maxErrors: config.maxErrors,
   };

@@ -5,8 +5,8 @@ import type { ScenarioContext } from './scenario-context.js';
 import type { Account } from './user-pool.js';
 
 /**
- * One POP3 session that fetches a whole maildrop: log in, STAT, LIST, UIDL, RETR every message, optionally DELE
- * every message, QUIT. When the window ends mid-way it stops fetching and quits without deleting.
+ * One POP3 session that fetches a whole maildrop: log in, STAT, LIST, UIDL, RETR (or TOP) every message,
+ * optionally DELE every message, QUIT. When the window ends mid-way it stops fetching and quits without deleting.
  * Returns the number of messages deleted.
  */
 export async function fetchMailbox(context: ScenarioContext, account: Account, deleteAll: boolean): Promise<number> {
@@ -19,7 +19,7 @@ export async function fetchMailbox(context: ScenarioContext, account: Account, d
     const sizes = checkMailbox(stat, await client.list(), await client.uidl());
     let fetched = 0;
     for (; fetched < sizes.length && !recorder.expired; fetched++) {
-      const reply = await client.retr(fetched + 1, sizes[fetched]!, context.requireChecksum);
+      const reply = await client.fetch(context.fetch, fetched + 1, sizes[fetched]!, context.requireChecksum);
       recorder.message(reply.octets, reply.checksum === 'ok');
     }
     const deleting = deleteAll && fetched === sizes.length;

@@ -1,11 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AuthMode, ServerAddress } from '../client/pop3-client.js';
+import type { AuthMode, FetchCommand, ServerAddress } from '../client/pop3-client.js';
 import type { Recorder } from '../metrics/recorder.js';
 import { BenchError, errorKind } from '../protocol/bench-error.js';
 import type { UserPool } from './user-pool.js';
 
 export type ScenarioName = 'retr-all' | 'login' | 'idle' | 'big' | 'exchange-profile';
 export const SCENARIOS: readonly ScenarioName[] = ['retr-all', 'login', 'idle', 'big', 'exchange-profile'];
+/** The scenarios that fetch messages, and so take a fetch command. */
+export const FETCH_SCENARIOS: readonly ScenarioName[] = ['retr-all', 'big', 'exchange-profile'];
 
 /** What every scenario of one shard works with. */
 export interface ScenarioContext {
@@ -17,6 +19,8 @@ export interface ScenarioContext {
   concurrency: number;
   /** Fetch every mailbox exactly once instead of looping until the end of the window. */
   once: boolean;
+  /** How messages are fetched: RETR, or TOP for the whole message. */
+  fetch: FetchCommand;
   /** A message without a checksum header is an error. */
   requireChecksum: boolean;
   /** The shard stops after this many errors. */
