@@ -103,7 +103,7 @@ export class MaildirSnapshot implements Maildrop {
         this.#cacheState = undefined;
       });
     });
-    return Object.assign(stream, { form: 'crlf' as const });
+    return crlfForm(stream, undefined);
   }
 
   /**
@@ -218,9 +218,16 @@ export class MaildirSnapshot implements Maildrop {
   }
 }
 
-/** A file already in CRLF form, streamed as it is. */
+/**
+ * A file already in CRLF form, streamed as it is. Every stream is an object of the same shape, so the session's
+ * accesses to it stay monomorphic.
+ */
 function crlfStream(file: OpenFile, signal: AbortSignal): MessageStream {
-  return Object.assign(readChunks(file, signal), { form: 'crlf' as const, length: file.size });
+  return crlfForm(readChunks(file, signal), file.size);
+}
+
+function crlfForm(chunks: AsyncIterator<Uint8Array>, length: number | undefined): MessageStream {
+  return { form: 'crlf', length, [Symbol.asyncIterator]: () => chunks };
 }
 
 /** unlink(); false when the file was already gone. */

@@ -70,9 +70,11 @@ function readInto(file: OpenFile, buffer: Buffer): number | Promise<number> {
  * are never reused, so the consumer may keep them or hand them to a socket as they are. Closes the file once the
  * last byte is read, or when the stream fails, is abandoned with break/return, or `signal` aborts (even if
  * iteration never started). A descriptor is never closed under a read in flight, so its number cannot be reused
- * by another open while that read runs.
+ * by another open while that read runs. A file opened for blocking reads that fits in one chunk is read and closed
+ * at once.
  */
 export function readChunks(file: OpenFile, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  if (file.blocking && file.size <= CHUNK) return wholeFile(file, signal);
   let closed = false;
   let reading = false;
   const close = () => {
@@ -95,8 +97,8 @@ export function readChunks(file: OpenFile, signal?: AbortSignal): AsyncGenerator
         reading = true;
         let bytesRead: number;
         try {
-          const reading = readInto(file, buffer);
-          bytesRead = typeof reading === 'number' ? reading : await reading;
+          const pending = readInto(file, buffer);
+          bytesRead = typeof pending === 'number' ? pending : await pending;
         } finally {
           reading = false;
         }
@@ -114,6 +116,35 @@ export function readChunks(file: OpenFile, signal?: AbortSignal): AsyncGenerator
   })();
 }
 
+/** The whole of a small file, read now with blocking calls; the descriptor is closed before this returns. */
+function wholeFile(file: OpenFile, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  let data: Buffer | undefined;
+  let failure: unknown;
+  try {
+    if (!signal?.aborted) data = readAll(file);
+  } catch (err) {
+    failure = ioError(err, 'cannot read message');
+  } finally {
+    closeQuietly(file.fd);
+  }
+  return (async function* () {
+    signal?.throwIfAborted();
+    if (data === undefined) throw failure;
+    if (data.length > 0) yield data;
+  })();
+}
+
+/** Reads up to file.size bytes with blocking calls; fewer when the file has shrunk since it was opened. */
+function readAll(file: OpenFile): Buffer {
+  const buffer = Buffer.allocUnsafe(file.size);
+  let filled = 0;
+  while (filled < file.size) {
+    const bytesRead = readSync(file.fd, buffer, filled, file.size - filled, null);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return filled === file.size ? buffer : buffer.subarray(0, filled);
+}
 /** Opens and streams a message file; throws (ENOENT included) when it cannot be opened as a regular file. */
 export async function* messageChunks(path: string): AsyncGenerator<Uint8Array> {
   const file = await openMessageFile(path);

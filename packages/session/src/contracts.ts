@@ -115,7 +115,7 @@ export interface Maildrop {
  */
 export interface MessageStream extends AsyncIterable<Uint8Array> {
   readonly form?: 'crlf';
-  readonly length?: number;
+  readonly length?: number | undefined;
 }
 
 export interface Store {
