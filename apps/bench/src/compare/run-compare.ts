@@ -7,6 +7,7 @@ import { type BenchOptions, runBench } from '../runner/run-bench.js';
 import { type CompareScenario, parseCompareScenarios } from './compare-scenarios.js';
 import { compareTables, type RunRecord } from './compare-table.js';
 import { type ServerInstance, startFromCommand } from './poplar-instance.js';
+import { warmPageCache } from './warm-page-cache.js';
 
 export interface CompareFlags {
   corpus: string;
@@ -128,6 +129,13 @@ export async function runCompare(flags: CompareFlags): Promise<boolean> {
             if (typeof options === 'string') {
               log(`  ${name}: skipped, ${options}`);
               continue;
+            }
+            if (scenario.name !== 'idle' && scenario.name !== 'login') {
+              const started = Date.now();
+              const warmed = await warmPageCache(flags.corpus);
+              log(
+                `  page cache: read ${warmed.files} files, ${(warmed.bytes / 1e6).toFixed(0)} MB in ${Date.now() - started} ms`,
+              );
             }
             const result = await runBench({ ...options, label: `${target.name} run ${run}` });
             await writeReport(join(flags.out, target.name, `${name}-${run}`), result);
