@@ -145,6 +145,7 @@ function readAll(file: OpenFile): Buffer {
   }
   return filled === file.size ? buffer : buffer.subarray(0, filled);
 }
+
 /** Opens and streams a message file; throws (ENOENT included) when it cannot be opened as a regular file. */
 export async function* messageChunks(path: string): AsyncGenerator<Uint8Array> {
   const file = await openMessageFile(path);
