@@ -31,7 +31,7 @@ describe.each([true, false])('CRLF form of messages (blockingReads: %s)', (block
   beforeEach(async () => {
     dir = await tempDir();
     maildir = await resolveMaildir(dir.path, 'alice');
-    store = createMaildirStore({ mailRoot: dir.path, blockingReads });
+    store = createMaildirStore({ mailRoot: dir.path, blockingReads, crlfCacheAfterReads: 1 });
   });
   afterEach(() => dir.dispose());
 
@@ -76,6 +76,20 @@ describe.each([true, false])('CRLF form of messages (blockingReads: %s)', (block
     expect(cached.form).toBe('crlf');
     expect(cached.length).toBe(Buffer.byteLength(crlf(body)));
     expect(await readAll(cached)).toBe(crlf(body).replace('lf', 'LF'));
+  });
+
+  it('by default keeps the CRLF form from the second read: mail downloaded once is never written', async () => {
+    const body = 'Subject: once\n\nbody\n';
+    const unique = await foreign(1, body);
+    const byDefault = createMaildirStore({ mailRoot: dir.path, blockingReads });
+    for (const expected of [[], [unique], [unique]]) {
+      const drop = await open(byDefault);
+      const stream = (await drop.read(0, signal())) as MessageStream;
+      expect(stream.form).toBe('crlf');
+      expect(await readAll(stream)).toBe(crlf(body));
+      await drop.release();
+      expect(await cacheFiles()).toEqual(expected);
+    }
   });
 
   it('measures files without W= once and caches them on first read like the others', async () => {
@@ -232,7 +246,7 @@ describe('the wire, whatever form the message is stored in', () => {
 
   async function transcript(mailRoot: string, crlfCache: boolean, blockingReads = true): Promise<string> {
     const engine = createSessionEngine({
-      store: createMaildirStore({ mailRoot, crlfCache, blockingReads }),
+      store: createMaildirStore({ mailRoot, crlfCache, blockingReads, crlfCacheAfterReads: 1 }),
       passwords: createMemoryVerifier({ alice: 'pw' }),
       settings: { loginType: 'PlainTextLogin' },
     });

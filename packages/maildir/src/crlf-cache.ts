@@ -20,6 +20,24 @@ export const CACHE_TEMP_PREFIX = '.tmp-';
 /** Cache files being built by this process: one build per message at a time is enough. */
 const building = new Set<string>();
 
+/** Reads counted of messages whose CRLF form is not kept yet, least recently read dropped first (a few MB). */
+const READS_REMEMBERED = 20_000;
+const reads = new Map<string, number>();
+
+/**
+ * Counts a read of the message whose cache file is `target`; true when this read should keep its CRLF form, i.e.
+ * it is at least the `after`-th read this process has seen. Mail downloaded once is then never written again.
+ */
+export function keepOnThisRead(target: string, after: number): boolean {
+  if (after <= 1) return true;
+  const count = (reads.get(target) ?? 0) + 1;
+  reads.delete(target);
+  if (count >= after) return true;
+  reads.set(target, count);
+  if (reads.size > READS_REMEMBERED) reads.delete(reads.keys().next().value as string);
+  return false;
+}
+
 export function cachePath(maildir: string, unique: string): string {
   return join(maildir, CRLF_CACHE_DIR, unique);
 }
@@ -66,8 +84,9 @@ export async function removeCaches(maildir: string, uniques: readonly string[]):
 }
 
 /**
- * Streams an open message file in CRLF form (bare LF -> CRLF, a final CRLF when missing) and, unless another build
- * is under way, writes that form to a temporary file in the cache folder as it goes. Only when the whole message
+ * Streams an open message file in CRLF form (bare LF -> CRLF, a final CRLF when missing) and, when this is the
+ * read that keeps it (`keepAfterReads`, see keepOnThisRead) and no other build is under way, writes that form to a
+ * temporary file in the cache folder as it goes. Only when the whole message
  * was read and it came to exactly `size` octets is the file synced and renamed into place; otherwise it is removed.
  * Writing never holds up the reader for more than one chunk, and a failing write only abandons the cache.
  * `finished` receives the promise of that last step, which never rejects.
@@ -78,13 +97,15 @@ export function normalizedStream(
   size: number,
   file: OpenFile,
   signal: AbortSignal,
+  keepAfterReads: number,
   finished: (done: Promise<void>) => void,
 ): AsyncGenerator<Uint8Array> {
   const target = cachePath(maildir, unique);
   const chunks = readChunks(file, signal);
+  const keep = keepOnThisRead(target, keepAfterReads);
   return (async function* () {
     // Claimed only once reading starts, so a stream that is never read blocks no later build.
-    const build = !building.has(target);
+    const build = keep && !building.has(target);
     if (build) building.add(target);
     const normalizer = new CrlfNormalizer();
     const writer = build ? await CacheWriter.create(maildir).catch(() => null) : null;

@@ -26,11 +26,13 @@ export interface Listing {
 export interface SnapshotReadOptions {
   /** Keep the CRLF form of messages stored with LF in the Maildir's cache folder, and read it from there. */
   readonly crlfCache: boolean;
+  /** The read of a message from which its CRLF form is kept: 1 = the first, 2 = the second... */
+  readonly crlfCacheAfterReads: number;
   /** Open, stat and read messages with blocking calls instead of the thread pool (see openMessageFile). */
   readonly blockingReads: boolean;
 }
 
-const DEFAULT_READ: SnapshotReadOptions = { crlfCache: true, blockingReads: true };
+const DEFAULT_READ: SnapshotReadOptions = { crlfCache: true, crlfCacheAfterReads: 2, blockingReads: true };
 
 /**
  * A Maildir maildrop fixed at login. Numbers live in typed arrays and file names in one joined string, so a listing
@@ -94,7 +96,8 @@ export class MaildirSnapshot implements Maildrop {
     if (file === null) return null;
     if (file.size === exact) return crlfStream(file, signal);
     if (!cacheable || (await this.#cacheFolder()) === 'refused') return readChunks(file, signal);
-    const stream = normalizedStream(this.#maildir, unique, exact, file, signal, (done) => {
+    const { crlfCacheAfterReads } = this.#read;
+    const stream = normalizedStream(this.#maildir, unique, exact, file, signal, crlfCacheAfterReads, (done) => {
       this.#finishing ??= new Set();
       const finishing = this.#finishing;
       finishing.add(done);

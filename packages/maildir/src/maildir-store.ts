@@ -27,6 +27,13 @@ export interface MaildirStoreOptions {
    */
   readonly crlfCache?: boolean;
   /**
+   * Which read of a message keeps its CRLF form. Default 2: the first read converts on the fly and writes nothing,
+   * so mail downloaded once (what POP3 clients mostly do) is never written a second time; a message read again
+   * (TOP then RETR, a client that leaves mail on the server and fetches it anew) keeps it from then on. 1 keeps it
+   * from the first read. Counted per process, for the 20 000 messages read most recently.
+   */
+  readonly crlfCacheAfterReads?: number;
+  /**
    * Open and read messages with blocking system calls on the session's thread. Default true: for mail in the page
    * cache it is the fastest way (a thread-pool round trip costs more than copying a typical message), but one slow
    * read stalls every session of the process meanwhile. Set false for Maildirs on a network file system or on disks
@@ -71,6 +78,7 @@ export function createMaildirStore(options: MaildirStoreOptions): Store {
         calculator,
         lock: { ...lock, signal: ctx.signal },
         crlfCache: options.crlfCache ?? true,
+        crlfCacheAfterReads: options.crlfCacheAfterReads ?? 2,
         blockingReads: options.blockingReads ?? true,
         ...(listings === undefined ? {} : { listings }),
       });

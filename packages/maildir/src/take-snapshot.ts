@@ -16,6 +16,8 @@ export interface SnapshotOptions {
   readonly lock?: DotLockOptions;
   /** Keep and read the CRLF form of messages stored with LF (see MaildirSnapshot). Default true. */
   readonly crlfCache?: boolean;
+  /** The read of a message from which its CRLF form is kept. Default 2. */
+  readonly crlfCacheAfterReads?: number;
   /** Read messages with blocking calls (see openMessageFile). Default true. */
   readonly blockingReads?: boolean;
   /** Listings of unchanged Maildirs to share and to reuse instead of reading the folders and the list again. */
@@ -34,7 +36,11 @@ const STALE_LIMIT = 256;
  */
 export async function takeSnapshot(maildir: string, options: SnapshotOptions): Promise<MaildirSnapshot> {
   const exact = options.calculator.exact;
-  const read = { crlfCache: options.crlfCache ?? true, blockingReads: options.blockingReads ?? true };
+  const read = {
+    crlfCache: options.crlfCache ?? true,
+    crlfCacheAfterReads: options.crlfCacheAfterReads ?? 2,
+    blockingReads: options.blockingReads ?? true,
+  };
   const listings = options.listings;
   // Taken before anything is read: a change made while reading then shows as a different stamp next time.
   const stamp = await listings?.stamp(maildir);
