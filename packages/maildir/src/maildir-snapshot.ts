@@ -6,7 +6,7 @@ import { cacheFolderState, normalizedStream, openCache, removeCaches } from './c
 import { errnoOf, ioError } from './maildir-error.js';
 import { FOLDERS, locateMessages, uniqueOf } from './maildir-scan.js';
 import { mapLimit } from './map-limit.js';
-import { closeQuietly, type OpenFile, openMessageFile, readChunks } from './message-file.js';
+import { closeQuietly, crlfFileStream, type OpenFile, openMessageFile, readChunks } from './message-file.js';
 import { syncDirectory } from './sync-directory.js';
 
 /** A maildrop listing in UID order: numbers in typed arrays, file names joined in one string. */
@@ -90,11 +90,11 @@ export class MaildirSnapshot implements Maildrop {
       const cached = await opening;
       if (cached !== null && !present) closeQuietly(cached.fd);
       if (!present) return null;
-      if (cached !== null) return crlfStream(cached, signal);
+      if (cached !== null) return crlfFileStream(cached, signal);
     }
     const file = await this.#open(index);
     if (file === null) return null;
-    if (file.size === exact) return crlfStream(file, signal);
+    if (file.size === exact) return crlfFileStream(file, signal);
     if (!cacheable || (await this.#cacheFolder()) === 'refused') return readChunks(file, signal);
     const { crlfCacheAfterReads } = this.#read;
     const stream = normalizedStream(this.#maildir, unique, exact, file, signal, crlfCacheAfterReads, (done) => {
@@ -221,16 +221,9 @@ export class MaildirSnapshot implements Maildrop {
   }
 }
 
-/**
- * A file already in CRLF form, streamed as it is. Every stream is an object of the same shape, so the session's
- * accesses to it stay monomorphic.
- */
-function crlfStream(file: OpenFile, signal: AbortSignal): MessageStream {
-  return crlfForm(readChunks(file, signal), file.size);
-}
-
+/** A stream in CRLF form of the same shape as crlfFileStream's, so the session's accesses to it stay monomorphic. */
 function crlfForm(chunks: AsyncIterator<Uint8Array>, length: number | undefined): MessageStream {
-  return { form: 'crlf', length, [Symbol.asyncIterator]: () => chunks };
+  return { form: 'crlf', length, [Symbol.asyncIterator]: () => chunks, recycle: undefined };
 }
 
 /** unlink(); false when the file was already gone. */

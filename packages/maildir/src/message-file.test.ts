@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../test/fixtures/maildir-fixture.js';
-import { openMessageFile, readChunks } from './message-file.js';
+import { crlfFileStream, openMessageFile, readChunks } from './message-file.js';
 
 const openDescriptors = () => readdirSync('/proc/self/fd').length;
 
@@ -68,3 +68,47 @@ describe('readChunks', () => {
     }
   });
 });
+
+describe('crlfFileStream', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  beforeEach(async () => {
+    dir = await tempDir();
+  });
+  afterEach(() => dir.dispose());
+
+  async function stream(content: string, blocking = true) {
+    const path = join(dir.path, `m${Math.random()}`);
+    await writeFile(path, content);
+    return crlfFileStream((await openMessageFile(path, blocking))!, new AbortController().signal);
+  }
+
+  it('reads small files into pooled memory that comes back once recycled, and only once', async () => {
+    const first = await stream('first message\r\n');
+    const [a] = await collectViews(first);
+    first.recycle!();
+    first.recycle!();
+    const second = await stream('second\r\n');
+    const third = await stream('third message\r\n');
+    const [b] = await collectViews(second);
+    const [c] = await collectViews(third);
+    // The second stream got the recycled memory; the third, read while the second still holds it, other memory.
+    expect(b!.buffer).toBe(a!.buffer);
+    expect(c!.buffer).not.toBe(a!.buffer);
+    expect(Buffer.from(b!).toString()).toBe('second\r\n');
+    expect(Buffer.from(c!).toString()).toBe('third message\r\n');
+  });
+
+  it('offers no recycling for thread-pool reads, which stay in fresh chunks', async () => {
+    const s = await stream('x\r\n', false);
+    expect(s.recycle).toBeUndefined();
+    expect(s.form).toBe('crlf');
+    expect(s.length).toBe(3);
+  });
+});
+
+/** The chunks as the stream yields them (views, not copies). */
+async function collectViews(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for await (const chunk of chunks) out.push(chunk);
+  return out;
+}

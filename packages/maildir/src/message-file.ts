@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, open, openSync, read, readSync } from 'node:fs';
+import type { MessageStream } from '@poplar/session';
 import { errnoOf, ioError } from './maildir-error.js';
 
 /** Most bytes read at once: large reads mean few system calls and large socket writes. */
@@ -74,7 +75,7 @@ function readInto(file: OpenFile, buffer: Buffer): number | Promise<number> {
  * at once.
  */
 export function readChunks(file: OpenFile, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-  if (file.blocking && file.size <= CHUNK) return wholeFile(file, signal);
+  if (file.blocking && file.size <= CHUNK) return wholeFile(file, signal, false).chunks;
   let closed = false;
   let reading = false;
   const close = () => {
@@ -116,34 +117,81 @@ export function readChunks(file: OpenFile, signal?: AbortSignal): AsyncGenerator
   })();
 }
 
-/** The whole of a small file, read now with blocking calls; the descriptor is closed before this returns. */
-function wholeFile(file: OpenFile, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+/**
+ * A message file already in CRLF form as the session's stream. A small file read with blocking calls is read into
+ * a pooled buffer that the session gives back once it has been written (MessageStream.recycle): reading mail then
+ * allocates almost nothing, which spares the garbage collector most of its work.
+ */
+export function crlfFileStream(file: OpenFile, signal: AbortSignal): MessageStream {
+  const { chunks, recycle } =
+    file.blocking && file.size <= CHUNK ? wholeFile(file, signal, true) : { chunks: readChunks(file, signal) };
+  return { form: 'crlf', length: file.size, [Symbol.asyncIterator]: () => chunks, recycle };
+}
+
+/**
+ * The whole of a small file, read now with blocking calls; the descriptor is closed before this returns. `pooled`
+ * reads into a buffer from the pool, and `recycle` gives it back.
+ */
+function wholeFile(
+  file: OpenFile,
+  signal: AbortSignal | undefined,
+  pooled: boolean,
+): { chunks: AsyncGenerator<Uint8Array>; recycle: (() => void) | undefined } {
+  let buffer: Buffer | undefined;
   let data: Buffer | undefined;
   let failure: unknown;
   try {
-    if (!signal?.aborted) data = readAll(file);
+    if (!signal?.aborted) {
+      buffer = pooled ? takeBuffer(file.size) : Buffer.allocUnsafe(file.size);
+      data = readAll(file, buffer);
+    }
   } catch (err) {
     failure = ioError(err, 'cannot read message');
   } finally {
     closeQuietly(file.fd);
   }
-  return (async function* () {
+  const chunks = (async function* () {
     signal?.throwIfAborted();
     if (data === undefined) throw failure;
     if (data.length > 0) yield data;
   })();
+  let recycled = !pooled || buffer === undefined;
+  const recycle = () => {
+    if (recycled) return;
+    recycled = true;
+    giveBack(buffer!);
+  };
+  return { chunks, recycle: pooled ? recycle : undefined };
 }
 
-/** Reads up to file.size bytes with blocking calls; fewer when the file has shrunk since it was opened. */
-function readAll(file: OpenFile): Buffer {
-  const buffer = Buffer.allocUnsafe(file.size);
+/** Reads up to file.size bytes into `buffer` with blocking calls; fewer when the file has shrunk since it opened. */
+function readAll(file: OpenFile, buffer: Buffer): Buffer {
   let filled = 0;
   while (filled < file.size) {
     const bytesRead = readSync(file.fd, buffer, filled, file.size - filled, null);
     if (bytesRead === 0) break;
     filled += bytesRead;
   }
-  return filled === file.size ? buffer : buffer.subarray(0, filled);
+  return buffer.subarray(0, filled);
+}
+
+/** Pooled read buffers by size class: 16 KiB, 32 KiB ... 256 KiB, a few of each (under 4 MiB in all). */
+const SMALLEST_CLASS_BITS = 14;
+const POOLED_PER_CLASS = 8;
+const pools: Buffer[][] = Array.from({ length: Math.log2(CHUNK) - SMALLEST_CLASS_BITS + 1 }, () => []);
+
+function classOf(size: number): number {
+  return Math.max(0, Math.ceil(Math.log2(Math.max(size, 1))) - SMALLEST_CLASS_BITS);
+}
+
+function takeBuffer(size: number): Buffer {
+  const sizeClass = classOf(size);
+  return pools[sizeClass]!.pop() ?? Buffer.allocUnsafeSlow(2 ** (sizeClass + SMALLEST_CLASS_BITS));
+}
+
+function giveBack(buffer: Buffer): void {
+  const pool = pools[classOf(buffer.length)]!;
+  if (pool.length < POOLED_PER_CLASS) pool.push(buffer);
 }
 
 /** Opens and streams a message file; throws (ENOENT included) when it cannot be opened as a regular file. */

@@ -60,6 +60,8 @@ export class Channel {
   #stream: Duplex | null = null;
   #queue: Buffer[] = [];
   #queued = 0;
+  /** Called once the queue as it is now has been written (see whenWritten). */
+  #afterWrite: (() => void)[] = [];
   #eof = false;
   #closed = false;
   #shutdown = false;
@@ -177,6 +179,15 @@ export class Channel {
     this.#queue.push(data);
     this.#queued += data.length;
     this.bytesOut += data.length;
+  }
+
+  /**
+   * Calls `written` once every buffer queued so far has been written and the stream is done with it, so its memory
+   * may be reused: with the next write, which the stream completes after all earlier ones. Never called when the
+   * write fails or none follows; those buffers are left to the garbage collector.
+   */
+  whenWritten(written: () => void): void {
+    this.#afterWrite.push(written);
   }
 
   /** queue() for each piece, in order. */
@@ -313,13 +324,22 @@ export class Channel {
   #writeQueue(stream: Duplex): boolean {
     const queue = this.#queue;
     const queued = this.#queued;
+    const afterWrite = this.#afterWrite;
     this.#queue = [];
     this.#queued = 0;
-    if (queue.length === 1) return stream.write(queue[0]!);
-    if (queued < queue.length * JOIN_BELOW) return stream.write(Buffer.concat(queue, queued));
+    this.#afterWrite = [];
+    // A stream completes writes in order: when the last one is done, so are the ones before it.
+    const done =
+      afterWrite.length === 0
+        ? undefined
+        : (error?: Error | null) => {
+            if (!error) for (const written of afterWrite) written();
+          };
+    if (queue.length === 1) return stream.write(queue[0]!, done);
+    if (queued < queue.length * JOIN_BELOW) return stream.write(Buffer.concat(queue, queued), done);
     stream.cork();
     let ok = true;
-    for (const piece of queue) ok = stream.write(piece);
+    for (const [i, piece] of queue.entries()) ok = stream.write(piece, i === queue.length - 1 ? done : undefined);
     stream.uncork();
     return ok;
   }

@@ -116,6 +116,11 @@ export interface Maildrop {
 export interface MessageStream extends AsyncIterable<Uint8Array> {
   readonly form?: 'crlf';
   readonly length?: number | undefined;
+  /**
+   * Called at most once, after the whole message was sent and the connection is done with every chunk the stream
+   * yielded: the store may then reuse their memory. Not called when the send failed or was cut short.
+   */
+  readonly recycle?: (() => void) | undefined;
 }
 
 export interface Store {

@@ -85,3 +85,61 @@ describe('sending messages in CRLF form', () => {
     expect(writes.length).toBeLessThanOrEqual(Math.ceil(total / (64 * 1024)) + 1);
   });
 });
+
+describe('recycling the stored chunks', () => {
+  /** Alice's store, with streams that report their recycling and, with `failAfter`, fail after that many chunks. */
+  function recyclingFixture(failAfter?: number) {
+    const message = `Subject: a\r\n\r\n${'.body\r\n'.repeat(failAfter === undefined ? 149 : 20_000)}`;
+    const f = fixture({ users: { alice: [message] }, chunkSize: 64, crlfForm: true });
+    const recycled: number[] = [];
+    const open = f.store.open.bind(f.store);
+    f.store.open = async (identity, ctx) => {
+      const drop = await open(identity, ctx);
+      const read = drop.read.bind(drop);
+      drop.read = async (index, signal) => {
+        const stream = (await read(index, signal))!;
+        async function* chunks() {
+          let sent = 0;
+          for await (const chunk of stream) {
+            if (sent++ === failAfter) throw new Error('disk gone');
+            yield chunk;
+          }
+        }
+        return {
+          form: stream.form,
+          length: stream.length,
+          [Symbol.asyncIterator]: chunks,
+          recycle: () => recycled.push(index),
+        };
+      };
+      return drop;
+    };
+    return { f, recycled };
+  }
+
+  it('tells the store once, after the last write of a sent message', async () => {
+    const { f, recycled } = recyclingFixture();
+    const s = await f.login();
+    s.send('RETR 1', 'TOP 1 1');
+    expect((await s.multiline()).length).toBe(1 + 151);
+    expect(await s.multiline()).toEqual(['+OK', 'Subject: a', '', '..body']);
+    s.send('NOOP');
+    await s.line();
+    expect(recycled).toEqual([0, 0]);
+  });
+
+  it('does not when the send failed part way', async () => {
+    // Past the first 64 KiB write, so that some of the message did go out.
+    const { f, recycled } = recyclingFixture(1500);
+    const s = await f.login();
+    s.send('RETR 1');
+    const received: Buffer[] = [];
+    // The session cuts the connection: a message it cannot finish must not look complete.
+    await (async () => {
+      for await (const chunk of s.client) received.push(chunk as Buffer);
+    })().catch(() => undefined);
+    expect(Buffer.concat(received).toString()).toContain('+OK');
+    expect(Buffer.concat(received).toString()).not.toContain('\r\n.\r\n');
+    expect(recycled).toEqual([]);
+  });
+});

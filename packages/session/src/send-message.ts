@@ -84,6 +84,8 @@ export async function sendMessage(
         throw new MessageStreamError(msn, { cause });
       }
     }
+    const recycle = source.recycle;
+    if (recycle !== undefined) channel.whenWritten(recycle);
     await session.reply(end());
   } finally {
     if (!next.done) await closeQuietly(iterator);
