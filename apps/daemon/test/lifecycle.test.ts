@@ -206,3 +206,23 @@ describe('logs and shutdown', () => {
     await restarted.stop();
   });
 });
+
+describe.each([1, 2])('a SIGHUP while poplard starts (Workers = %i)', (workers) => {
+  it('neither ends it nor is lost: the reload is made once it is up', async () => {
+    const daemon = DaemonProcess.spawn(await fixture.writeConfig({ Workers: workers }, `hup-${workers}.toml`));
+    try {
+      // "starting" is logged before anything is opened: the whole start-up is still ahead.
+      await daemon.waitFor((line) => line.event === 'starting', 15_000);
+      daemon.child.kill('SIGHUP');
+      await daemon.waitFor((line) => line.event === 'reloaded', 15_000);
+      const events = daemon.logs.map((line) => line.event);
+      expect(events.indexOf('started')).toBeGreaterThan(0);
+      expect(events.indexOf('reloaded')).toBeGreaterThan(events.indexOf('started'));
+      const client = await PopClient.connect({ port: daemon.port('plain') });
+      expect(await client.readLine()).toMatch(/^\+OK/);
+      client.close();
+    } finally {
+      await daemon.stop();
+    }
+  });
+});

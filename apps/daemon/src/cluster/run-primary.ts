@@ -9,13 +9,19 @@ import { Supervisor } from './supervisor.js';
  * "started", "reloaded", "stopping", "stopped", each once for the whole daemon), and passes SIGHUP, SIGTERM and
  * SIGINT on. Resolves with the exit code once every worker has exited.
  */
-export async function runPrimary(config: DaemonConfig, configText: string, logger: Logger): Promise<number> {
+export async function runPrimary(
+  config: DaemonConfig,
+  configText: string,
+  logger: Logger,
+  configFile: string,
+): Promise<number> {
   // SIGHUP's default action ends the process: handle it from the first moment, and reload once the workers are up.
   let reloadPending = false;
   let onHangup = (): void => {
     reloadPending = true;
   };
   process.on('SIGHUP', () => onHangup());
+  logger.info('starting', { pid: process.pid, config: configFile, workers: config.workers });
   const supervisor = new Supervisor({
     config,
     configText,

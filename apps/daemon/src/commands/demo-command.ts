@@ -155,5 +155,5 @@ export async function demoCommand(): Promise<number> {
   }
   lines.push('', 'Ctrl-C stops the server.', '');
   process.stderr.write(`${lines.join('\n')}\n`);
-  return runUntilSignal(daemon, logger);
+  return runUntilSignal(async () => daemon, logger);
 }

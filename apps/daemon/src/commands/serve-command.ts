@@ -3,26 +3,46 @@ import { EXIT } from '../exit-codes.js';
 import { Logger } from '../logger.js';
 import { type RunningDaemon, startDaemon } from '../start-daemon.js';
 
-/** Runs until SIGTERM or SIGINT (graceful stop, then 0). SIGHUP reloads the certificate and the users file. */
-export async function runUntilSignal(daemon: RunningDaemon, logger: Logger): Promise<number> {
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals): void => {
-      if (stopping) return;
-      stopping = true;
-      logger.info('signal', { signal });
-      daemon.stop().then(resolve, (err: unknown) => {
-        logger.error('stop-failed', { error: err });
-        resolve();
-      });
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-    process.on('SIGHUP', () => {
-      logger.info('signal', { signal: 'SIGHUP' });
-      void daemon.reload();
-    });
+/**
+ * Runs until SIGTERM or SIGINT (graceful stop, then 0). SIGHUP reloads the certificate and the users file. The
+ * handlers are in place before the daemon is up, since SIGHUP's default action would end the process: a signal
+ * that arrives while `start` runs acts once it has started.
+ */
+export async function runUntilSignal(start: () => Promise<RunningDaemon>, logger: Logger): Promise<number> {
+  // Started one microtask later, once the handlers below are in place.
+  const daemon = Promise.resolve().then(start);
+  let stopped!: () => void;
+  const done = new Promise<void>((resolve) => {
+    stopped = resolve;
   });
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('signal', { signal });
+    daemon
+      .then((running) => running.stop())
+      .then(stopped, (err: unknown) => {
+        logger.error('stop-failed', { error: err });
+        stopped();
+      });
+  };
+  const hangup = (): void => {
+    logger.info('signal', { signal: 'SIGHUP' });
+    daemon.then((running) => running.reload()).catch((err: unknown) => logger.error('reload-failed', { error: err }));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGHUP', hangup);
+  try {
+    await daemon;
+  } catch (err) {
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+    process.off('SIGHUP', hangup);
+    throw err;
+  }
+  await done;
   return EXIT.OK;
 }
 
@@ -31,7 +51,12 @@ export async function serveCommand(configFile: string): Promise<number> {
   const text = await readConfigText(configFile);
   const config = parseDaemonConfig(text, configFile);
   const logger = new Logger();
-  if (config.workers === 1) return runUntilSignal(await startDaemon(config, logger), logger);
+  if (config.workers === 1) {
+    return runUntilSignal(() => {
+      logger.info('starting', { pid: process.pid, config: configFile, workers: 1 });
+      return startDaemon(config, logger);
+    }, logger);
+  }
   const { runPrimary } = await import('../cluster/run-primary.js');
-  return runPrimary(config, text, logger);
+  return runPrimary(config, text, logger, configFile);
 }

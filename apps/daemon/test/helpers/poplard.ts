@@ -159,13 +159,18 @@ export class DaemonProcess {
 
   /** Starts `poplard serve --config file` and waits until it is listening. */
   static async start(configFile: string, env: NodeJS.ProcessEnv = {}): Promise<DaemonProcess> {
+    const daemon = DaemonProcess.spawn(configFile, env);
+    await daemon.waitFor((line) => line.event === 'started', 15_000);
+    return daemon;
+  }
+
+  /** Starts `poplard serve --config file` without waiting for anything. */
+  static spawn(configFile: string, env: NodeJS.ProcessEnv = {}): DaemonProcess {
     const child = spawn(process.execPath, [CLI, 'serve', '--config', configFile], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const daemon = new DaemonProcess(child);
-    await daemon.waitFor((line) => line.event === 'started', 15_000);
-    return daemon;
+    return new DaemonProcess(child);
   }
 
   #wake(): void {
