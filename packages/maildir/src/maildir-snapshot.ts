@@ -32,7 +32,8 @@ export interface SnapshotReadOptions {
   readonly blockingReads: boolean;
 }
 
-const DEFAULT_READ: SnapshotReadOptions = { crlfCache: true, crlfCacheAfterReads: 2, blockingReads: true };
+/** How snapshots read unless told otherwise: what MaildirStoreOptions documents as the defaults. */
+export const DEFAULT_READ: SnapshotReadOptions = { crlfCache: true, crlfCacheAfterReads: 2, blockingReads: true };
 
 /**
  * A Maildir maildrop fixed at login. Numbers live in typed arrays and file names in one joined string, so a listing

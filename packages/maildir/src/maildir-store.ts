@@ -2,6 +2,7 @@ import type { Identity, Maildrop, Store, StoreContext } from '@poplar/session';
 import { exactSizeCalculator, type SizeCalculator, storageSizeCalculator } from '@poplar/size';
 import { ListingCache } from './listing-cache.js';
 import { MaildirError } from './maildir-error.js';
+import { DEFAULT_READ } from './maildir-snapshot.js';
 import { prepareMaildir, resolveMaildir } from './resolve-maildir.js';
 import { takeSnapshot } from './take-snapshot.js';
 
@@ -61,6 +62,11 @@ export function createMaildirStore(options: MaildirStoreOptions): Store {
     ...(options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs }),
     ...(options.staleLockMs === undefined ? {} : { staleMs: options.staleLockMs }),
   };
+  const read = {
+    crlfCache: options.crlfCache ?? DEFAULT_READ.crlfCache,
+    crlfCacheAfterReads: options.crlfCacheAfterReads ?? DEFAULT_READ.crlfCacheAfterReads,
+    blockingReads: options.blockingReads ?? DEFAULT_READ.blockingReads,
+  };
   const maxListed = options.listingCache ?? LISTING_CACHE;
   const listings = maxListed > 0 ? new ListingCache(maxListed) : undefined;
   const locate = async (identity: Identity): Promise<string> => {
@@ -77,9 +83,7 @@ export function createMaildirStore(options: MaildirStoreOptions): Store {
       return takeSnapshot(maildir, {
         calculator,
         lock: { ...lock, signal: ctx.signal },
-        crlfCache: options.crlfCache ?? true,
-        crlfCacheAfterReads: options.crlfCacheAfterReads ?? 2,
-        blockingReads: options.blockingReads ?? true,
+        read,
         ...(listings === undefined ? {} : { listings }),
       });
     },

@@ -155,13 +155,14 @@ function wholeFile(
     if (data === undefined) throw failure;
     if (data.length > 0) yield data;
   })();
-  let recycled = !pooled || buffer === undefined;
+  if (!pooled || buffer === undefined) return { chunks, recycle: undefined };
+  const read = buffer;
+  let recycled = false;
   const recycle = () => {
-    if (recycled) return;
+    if (!recycled) giveBack(read);
     recycled = true;
-    giveBack(buffer!);
   };
-  return { chunks, recycle: pooled ? recycle : undefined };
+  return { chunks, recycle };
 }
 
 /** Reads up to file.size bytes into `buffer` with blocking calls; fewer when the file has shrunk since it opened. */

@@ -6,7 +6,7 @@ import { acquireDotLock, type DotLockOptions } from './dot-lock.js';
 import type { ListingCache } from './listing-cache.js';
 import { errnoOf, ioError } from './maildir-error.js';
 import { FOLDERS, folderOf, type MaildirScan, scanMaildir, uniqueOf } from './maildir-scan.js';
-import { type Listing, MaildirSnapshot } from './maildir-snapshot.js';
+import { DEFAULT_READ, type Listing, MaildirSnapshot, type SnapshotReadOptions } from './maildir-snapshot.js';
 import { mapLimit } from './map-limit.js';
 import { messageChunks } from './message-file.js';
 import { readUidList, UID_LIST_LOCK, type UidEntry, type UidList, writeUidList } from './uid-list.js';
@@ -14,12 +14,8 @@ import { readUidList, UID_LIST_LOCK, type UidEntry, type UidList, writeUidList }
 export interface SnapshotOptions {
   readonly calculator: SizeCalculator;
   readonly lock?: DotLockOptions;
-  /** Keep and read the CRLF form of messages stored with LF (see MaildirSnapshot). Default true. */
-  readonly crlfCache?: boolean;
-  /** The read of a message from which its CRLF form is kept. Default 2. */
-  readonly crlfCacheAfterReads?: number;
-  /** Read messages with blocking calls (see openMessageFile). Default true. */
-  readonly blockingReads?: boolean;
+  /** How the snapshot reads messages (see MaildirSnapshot). Default DEFAULT_READ. */
+  readonly read?: SnapshotReadOptions;
   /** Listings of unchanged Maildirs to share and to reuse instead of reading the folders and the list again. */
   readonly listings?: ListingCache;
 }
@@ -36,11 +32,7 @@ const STALE_LIMIT = 256;
  */
 export async function takeSnapshot(maildir: string, options: SnapshotOptions): Promise<MaildirSnapshot> {
   const exact = options.calculator.exact;
-  const read = {
-    crlfCache: options.crlfCache ?? true,
-    crlfCacheAfterReads: options.crlfCacheAfterReads ?? 2,
-    blockingReads: options.blockingReads ?? true,
-  };
+  const read = options.read ?? DEFAULT_READ;
   const listings = options.listings;
   // Taken before anything is read: a change made while reading then shows as a different stamp next time.
   const stamp = await listings?.stamp(maildir);
