@@ -2,6 +2,7 @@ export {
   type AuthMode,
   type ClientObserver,
   type FetchCommand,
+  type FetchedReply,
   Pop3Client,
   type ServerAddress,
   type TlsMode,

@@ -27,10 +27,18 @@ export interface ServerAddress {
   timeoutMs: number;
 }
 
-/** Where a client reports what it measures. Latencies are in microseconds, from the write to the reply's end. */
+/**
+ * Where a client reports what it measures. Latencies are in microseconds, from the write to the reply's end; `at`
+ * is when that end came (Date.now()).
+ */
 export interface ClientObserver {
   received(bytes: number): void;
-  latency(command: string, micros: number): void;
+  latency(command: string, micros: number, at?: number): void;
+}
+
+/** A fetched message and when its reply ended, the instant its latency was recorded at. */
+export interface FetchedReply extends RetrReply {
+  readonly at: number;
 }
 
 interface Pending {
@@ -58,6 +66,8 @@ export class Pop3Client {
   #socket: Socket;
   #pending: Pending | undefined;
   #failure: BenchError | undefined;
+  /** When the last reply ended (Date.now()). */
+  #lastReplyAt = 0;
   #checksum = new ChecksumChecker();
   #onData = (chunk: Buffer): void => this.#data(chunk);
   #onError = (error: Error): void => this.#fail(new BenchError(errorKind(error), error.message));
@@ -140,7 +150,7 @@ export class Pop3Client {
     return this.#listing('UIDL');
   }
 
-  retr(msn: number, expectedSize: number, requireChecksum = false): Promise<RetrReply> {
+  retr(msn: number, expectedSize: number, requireChecksum = false): Promise<FetchedReply> {
     return this.fetch('retr', msn, expectedSize, requireChecksum);
   }
 
@@ -148,12 +158,18 @@ export class Pop3Client {
    * Fetches a whole message with `RETR <msn>` or `TOP <msn> 99999999`. TOP with that many body lines returns the
    * whole message, so both answers are validated alike; the latency is recorded as RETR or TOP.
    */
-  async fetch(command: FetchCommand, msn: number, expectedSize: number, requireChecksum = false): Promise<RetrReply> {
+  async fetch(
+    command: FetchCommand,
+    msn: number,
+    expectedSize: number,
+    requireChecksum = false,
+  ): Promise<FetchedReply> {
     const line = command === 'top' ? `TOP ${msn} ${TOP_ALL_LINES}` : `RETR ${msn}`;
     const reader = new RetrReader(expectedSize, this.#checksum, requireChecksum);
     const reply = await this.#expect(command.toUpperCase(), line, reader);
     if (!reply.status.ok) throw new BenchError('err-reply', `${line}: -ERR ${reply.status.text}`);
-    return reply;
+    // Its count and its latency then fall on the same side of the window's edges.
+    return { ...reply, at: this.#lastReplyAt };
   }
 
   async dele(msn: number): Promise<void> {
@@ -235,7 +251,8 @@ export class Pop3Client {
       if (next < 0) return;
       at = next;
       this.#pending = undefined;
-      this.observer.latency(pending.name, Math.round((performance.now() - pending.sentAt) * 1000));
+      this.#lastReplyAt = Date.now();
+      this.observer.latency(pending.name, Math.round((performance.now() - pending.sentAt) * 1000), this.#lastReplyAt);
       pending.resolve(pending.reader.result());
     }
   }

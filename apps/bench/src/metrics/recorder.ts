@@ -28,8 +28,11 @@ export class Recorder implements ClientObserver {
 
   /** Whether now is inside the window. */
   get measuring(): boolean {
-    const now = Date.now();
-    return now >= this.window.measureFrom && now < this.window.endAt;
+    return this.#inWindow(Date.now());
+  }
+
+  #inWindow(at: number): boolean {
+    return at >= this.window.measureFrom && at < this.window.endAt;
   }
 
   get expired(): boolean {
@@ -40,8 +43,8 @@ export class Recorder implements ClientObserver {
     if (this.measuring) this.#counts.wireBytes += bytes;
   }
 
-  latency(command: string, micros: number): void {
-    if (!this.measuring) return;
+  latency(command: string, micros: number, at = Date.now()): void {
+    if (!this.#inWindow(at)) return;
     let histogram = this.#histograms.get(command);
     if (histogram === undefined) {
       histogram = newHistogram();
@@ -50,8 +53,9 @@ export class Recorder implements ClientObserver {
     histogram.recordValue(Math.max(1, micros));
   }
 
-  message(octets: number, checksummed: boolean): void {
-    if (!this.measuring) {
+  /** A fetched message; `at` as given to latency() for it, so both count or neither. */
+  message(octets: number, checksummed: boolean, at = Date.now()): void {
+    if (!this.#inWindow(at)) {
       this.#warmup.messages++;
       return;
     }

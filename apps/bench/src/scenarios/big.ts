@@ -27,7 +27,7 @@ export async function big(context: ScenarioContext, repeat: number): Promise<Big
       const started = performance.now();
       const reply = await client.fetch(context.fetch, index + 1, size, context.requireChecksum);
       const ms = performance.now() - started;
-      recorder.message(reply.octets, reply.checksum === 'ok');
+      recorder.message(reply.octets, reply.checksum === 'ok', reply.at);
       retrievals.push({ ms: Math.round(ms * 1000) / 1000, MBps: Math.round(size / 1e3 / ms) });
     }
     await client.quit();

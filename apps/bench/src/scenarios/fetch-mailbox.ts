@@ -20,7 +20,7 @@ export async function fetchMailbox(context: ScenarioContext, account: Account, d
     let fetched = 0;
     for (; fetched < sizes.length && !recorder.expired; fetched++) {
       const reply = await client.fetch(context.fetch, fetched + 1, sizes[fetched]!, context.requireChecksum);
-      recorder.message(reply.octets, reply.checksum === 'ok');
+      recorder.message(reply.octets, reply.checksum === 'ok', reply.at);
     }
     const deleting = deleteAll && fetched === sizes.length;
     if (deleting) for (let msn = 1; msn <= sizes.length; msn++) await client.dele(msn);
