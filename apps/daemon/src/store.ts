@@ -25,7 +25,13 @@ export async function ensureMailRoot(config: DaemonConfig): Promise<void> {
  * maildir= of their own.
  */
 export function createStore(config: DaemonConfig, users: Users): Store {
-  const common = { mailRoot: config.mailRoot, exactSize: config.exactSize, blockingReads: config.blockingReads };
+  const common = {
+    mailRoot: config.mailRoot,
+    exactSize: config.exactSize,
+    blockingReads: config.blockingReads,
+    crlfCache: config.crlfCacheAfterReads > 0,
+    ...(config.crlfCacheAfterReads > 0 ? { crlfCacheAfterReads: config.crlfCacheAfterReads } : {}),
+  };
   const byName = createMaildirStore(common);
   const byPath = createMaildirStore({ ...common, maildirFor: (identity) => ownMaildir(config, users, identity.user) });
   return {

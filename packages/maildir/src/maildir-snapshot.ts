@@ -47,6 +47,8 @@ export const DEFAULT_READ: SnapshotReadOptions = { crlfCache: true, crlfCacheAft
 export class MaildirSnapshot implements Maildrop {
   readonly count: number;
   readonly #maildir: string;
+  /** The Maildir path ending in "/": message paths are built by concatenation, once per read. */
+  readonly #base: string;
   readonly #listing: Listing;
   readonly #read: SnapshotReadOptions;
   /** Where messages went after another program moved them (rare, so made on first need: most sessions idle). */
@@ -59,6 +61,7 @@ export class MaildirSnapshot implements Maildrop {
 
   constructor(maildir: string, listing: Listing, options: SnapshotReadOptions = DEFAULT_READ) {
     this.#maildir = maildir;
+    this.#base = join(maildir, '/');
     this.#listing = listing;
     this.#read = options;
     this.count = listing.uids.length;
@@ -177,7 +180,7 @@ export class MaildirSnapshot implements Maildrop {
   }
 
   #path(index: number): string {
-    return this.#moved?.get(index) ?? join(FOLDERS[this.#listing.folders[index] as 0 | 1], this.#name(index));
+    return this.#moved?.get(index) ?? `${FOLDERS[this.#listing.folders[index] as 0 | 1]}/${this.#name(index)}`;
   }
 
   #cacheFolder(): ReturnType<typeof cacheFolderState> {
@@ -189,17 +192,16 @@ export class MaildirSnapshot implements Maildrop {
   async #open(index: number): Promise<OpenFile | null> {
     const path = this.#path(index);
     const blocking = this.#read.blockingReads;
-    const file = await openMessageFile(join(this.#maildir, path), blocking);
+    const file = await openMessageFile(this.#base + path, blocking);
     if (file !== null) return file;
     const found = await this.#relocate(index, path);
-    return found === undefined ? null : openMessageFile(join(this.#maildir, found), blocking);
+    return found === undefined ? null : openMessageFile(this.#base + found, blocking);
   }
 
   /** Whether the message is still there as a regular file, moved or not. */
   async #present(index: number): Promise<boolean> {
     const path = this.#path(index);
     const stats = await this.#lstat(path).catch((err: unknown) => {
-      if (errnoOf(err) === 'ENOENT') return undefined;
       throw ioError(err, `cannot stat ${path}`);
     });
     if (stats !== undefined) return stats.isFile();
@@ -207,9 +209,14 @@ export class MaildirSnapshot implements Maildrop {
     return found !== undefined && (await this.#lstat(found).catch(() => undefined))?.isFile() === true;
   }
 
-  async #lstat(path: string): Promise<Stats> {
-    const full = join(this.#maildir, path);
-    return this.#read.blockingReads ? lstatSync(full) : lstat(full);
+  /** lstat() of a path in the Maildir; undefined when there is nothing there. */
+  async #lstat(path: string): Promise<Stats | undefined> {
+    const full = this.#base + path;
+    if (this.#read.blockingReads) return lstatSync(full, { throwIfNoEntry: false });
+    return lstat(full).catch((err: unknown) => {
+      if (errnoOf(err) === 'ENOENT') return undefined;
+      throw err;
+    });
   }
 
   /** Looks for a message no longer at `path` by its unique name; remembers and returns where it went. */

@@ -26,6 +26,7 @@ describe('parseDaemonConfig', () => {
     expect(config.session.loginType).toBe('SecureLogin');
     expect(config.exactSize).toBe(true);
     expect(config.blockingReads).toBe(true);
+    expect(config.crlfCacheAfterReads).toBe(2);
     expect(config.mechanisms).toEqual(['NTLM', 'GSSAPI', 'PLAIN']);
     expect(config.plainListeners).toEqual([
       { host: '0.0.0.0', port: 110, proxyProtocol: false },
@@ -39,7 +40,7 @@ describe('parseDaemonConfig', () => {
     const config = parseDaemonConfig(
       `${BASE}LoginType = "plaintextlogin"\nUnencryptedOrTLSBindings = ["[::1]:1110", "127.0.0.1:0"]\n` +
         'TlsCertificateFile = "cert.pem"\nTlsKeyFile = "key.pem"\nMechanisms = ["plain"]\n' +
-        'BlockingReads = false\n[NTLM]\nDomain = "EXAMPLE"\n[GSSAPI]\nPrincipalMap = { "bob@OTHER.TEST" = "robert" }\n',
+        'BlockingReads = false\nCrlfCacheAfterReads = 1\n[NTLM]\nDomain = "EXAMPLE"\n[GSSAPI]\nPrincipalMap = { "bob@OTHER.TEST" = "robert" }\n',
       FILE,
     );
     expect(config.session.loginType).toBe('PlainTextLogin');
@@ -54,6 +55,7 @@ describe('parseDaemonConfig', () => {
     expect(config.tls).toEqual({ certificateFile: '/etc/poplar/cert.pem', keyFile: '/etc/poplar/key.pem' });
     expect(config.mechanisms).toEqual(['PLAIN']);
     expect(config.blockingReads).toBe(false);
+    expect(config.crlfCacheAfterReads).toBe(1);
     expect(config.ntlm.domain).toBe('EXAMPLE');
     expect(config.gssapi.principalMap.get('bob@OTHER.TEST')).toBe('robert');
   });

@@ -52,6 +52,8 @@ export interface DaemonConfig {
   readonly exactSize: boolean;
   /** Read messages with blocking calls on the worker's thread (fast for mail in the page cache). */
   readonly blockingReads: boolean;
+  /** The read of a message stored with LF from which its CRLF form is kept; 0 keeps none. */
+  readonly crlfCacheAfterReads: number;
   readonly plainListeners: readonly ListenerConfig[];
   readonly tlsListeners: readonly ListenerConfig[];
   /** Set when a listener expects a PROXY protocol header. */
@@ -162,6 +164,7 @@ export function parseDaemonConfig(text: string, file: string): DaemonConfig {
     session: sessionSettings(root),
     exactSize: root.boolean('EnableExactRFC822Size', true),
     blockingReads: root.boolean('BlockingReads', true),
+    crlfCacheAfterReads: root.integer('CrlfCacheAfterReads', 2, 0, 1000),
     plainListeners,
     tlsListeners,
     proxy,
