@@ -28,15 +28,18 @@ function messageLines(i: number): string[] {
 beforeAll(async () => {
   fixture = await createFixture();
   await fixture.addUser('alice', PASSWORD);
-  // Stored in CRLF form, as Poplar's own delivery stores it: the read path that reuses its buffers.
+  // Even messages stored in CRLF form, as Poplar's own delivery stores them; odd ones with LF, as other MDAs do, so
+  // their first read converts them into pooled memory, the second keeps their CRLF form, later ones read that form.
+  // Every path that reuses its buffers is taken.
   const maildir = join(fixture.mailRoot, 'alice', 'Maildir');
   for (const folder of ['cur', 'new', 'tmp']) await mkdir(join(maildir, folder), { recursive: true, mode: 0o700 });
   for (let i = 0; i < MESSAGES; i++) {
     const lines = messageLines(i);
     bodies.push(lines);
-    const content = `${lines.join('\r\n')}\r\n`;
-    const size = Buffer.byteLength(content);
-    await writeFile(join(maildir, 'cur', `${1_700_000_000 + i}.M${i}P1.test,S=${size},W=${size}:2,S`), content);
+    const crlf = `${lines.join('\r\n')}\r\n`;
+    const content = i % 2 === 0 ? crlf : `${lines.join('\n')}\n`;
+    const name = `${1_700_000_000 + i}.M${i}P1.test,S=${content.length},W=${crlf.length}:2,S`;
+    await writeFile(join(maildir, 'cur', name), content);
   }
   daemon = await DaemonProcess.start(await fixture.writeConfig({ Workers: 1 }, 'concurrent.toml'));
 });

@@ -84,10 +84,10 @@ export async function removeCaches(maildir: string, uniques: readonly string[]):
 }
 
 /**
- * Streams an open message file in CRLF form (bare LF -> CRLF, a final CRLF when missing) and, when this is the
- * read that keeps it (`keepAfterReads`, see keepOnThisRead) and no other build is under way, writes that form to a
- * temporary file in the cache folder as it goes. Only when the whole message
- * was read and it came to exactly `size` octets is the file synced and renamed into place; otherwise it is removed.
+ * Streams an open message file in CRLF form (bare LF -> CRLF, a final CRLF when missing) and, when this read is
+ * to `keep` it (see keepOnThisRead) and no other build is under way, writes that form to a temporary file in the
+ * cache folder as it goes. Only when the whole message was read and it came to exactly `size` octets is the file
+ * synced and renamed into place; otherwise it is removed.
  * Writing never holds up the reader for more than one chunk, and a failing write only abandons the cache.
  * `finished` receives the promise of that last step, which never rejects.
  */
@@ -97,12 +97,11 @@ export function normalizedStream(
   size: number,
   file: OpenFile,
   signal: AbortSignal,
-  keepAfterReads: number,
+  keep: boolean,
   finished: (done: Promise<void>) => void,
 ): AsyncGenerator<Uint8Array> {
   const target = cachePath(maildir, unique);
   const chunks = readChunks(file, signal);
-  const keep = keepOnThisRead(target, keepAfterReads);
   return (async function* () {
     // Claimed only once reading starts, so a stream that is never read blocks no later build.
     const build = keep && !building.has(target);

@@ -2,11 +2,26 @@ import { lstatSync, type Stats } from 'node:fs';
 import { lstat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Maildrop, MessageStream } from '@poplar/session';
-import { cacheFolderState, normalizedStream, openCache, removeCaches } from './crlf-cache.js';
+import {
+  cacheFolderState,
+  cachePath,
+  keepOnThisRead,
+  normalizedStream,
+  openCache,
+  removeCaches,
+} from './crlf-cache.js';
 import { errnoOf, ioError } from './maildir-error.js';
 import { FOLDERS, locateMessages, uniqueOf } from './maildir-scan.js';
 import { mapLimit } from './map-limit.js';
-import { closeQuietly, crlfFileStream, type OpenFile, openMessageFile, readChunks } from './message-file.js';
+import {
+  closeQuietly,
+  convertedFileStream,
+  crlfFileStream,
+  type OpenFile,
+  openMessageFile,
+  readChunks,
+  stream,
+} from './message-file.js';
 import { syncDirectory } from './sync-directory.js';
 
 /** A maildrop listing in UID order: numbers in typed arrays, file names joined in one string. */
@@ -100,8 +115,12 @@ export class MaildirSnapshot implements Maildrop {
     if (file === null) return null;
     if (file.size === exact) return crlfFileStream(file, signal);
     if (!cacheable || (await this.#cacheFolder()) === 'refused') return readChunks(file, signal);
-    const { crlfCacheAfterReads } = this.#read;
-    const stream = normalizedStream(this.#maildir, unique, exact, file, signal, crlfCacheAfterReads, (done) => {
+    const keep = keepOnThisRead(cachePath(this.#maildir, unique), this.#read.crlfCacheAfterReads);
+    if (!keep) {
+      const converted = convertedFileStream(file, exact, signal);
+      if (converted !== undefined) return converted;
+    }
+    const chunks = normalizedStream(this.#maildir, unique, exact, file, signal, keep, (done) => {
       this.#finishing ??= new Set();
       const finishing = this.#finishing;
       finishing.add(done);
@@ -110,7 +129,7 @@ export class MaildirSnapshot implements Maildrop {
         this.#cacheState = undefined;
       });
     });
-    return crlfForm(stream, undefined);
+    return stream(chunks, undefined, undefined);
   }
 
   /**
@@ -227,11 +246,6 @@ export class MaildirSnapshot implements Maildrop {
     this.#moved.set(index, found);
     return found;
   }
-}
-
-/** A stream in CRLF form of the same shape as crlfFileStream's, so the session's accesses to it stay monomorphic. */
-function crlfForm(chunks: AsyncIterator<Uint8Array>, length: number | undefined): MessageStream {
-  return { form: 'crlf', length, [Symbol.asyncIterator]: () => chunks, recycle: undefined };
 }
 
 /** unlink(); false when the file was already gone. */

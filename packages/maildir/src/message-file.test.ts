@@ -3,7 +3,14 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../test/fixtures/maildir-fixture.js';
-import { crlfFileStream, openMessageFile, readChunks } from './message-file.js';
+import {
+  closeQuietly,
+  convertedFileStream,
+  crlfFileStream,
+  type OpenFile,
+  openMessageFile,
+  readChunks,
+} from './message-file.js';
 
 const openDescriptors = () => readdirSync('/proc/self/fd').length;
 
@@ -112,3 +119,62 @@ async function collectViews(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Arr
   for await (const chunk of chunks) out.push(chunk);
   return out;
 }
+
+describe('convertedFileStream', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  beforeEach(async () => {
+    dir = await tempDir();
+  });
+  afterEach(() => dir.dispose());
+
+  async function open(content: string, blocking = true): Promise<OpenFile> {
+    const path = join(dir.path, `m${Math.random()}`);
+    await writeFile(path, content, 'latin1');
+    return (await openMessageFile(path, blocking))!;
+  }
+
+  const crlf = (lf: string): string => `${lf.replaceAll('\n', '\r\n')}${lf.endsWith('\n') ? '' : '\r\n'}`;
+
+  it('gives the CRLF form of a small LF message in pooled memory, given back once written', async () => {
+    const lf = 'Subject: x\n\n.dot line\nbare CR\r here\nlast line without LF';
+    const file = await open(lf);
+    const before = openDescriptors();
+    const converted = convertedFileStream(file, crlf(lf).length, new AbortController().signal)!;
+    // Read and closed at once.
+    expect(openDescriptors()).toBe(before - 1);
+    expect(converted).toMatchObject({ form: 'crlf', length: crlf(lf).length });
+    const [a] = await collectViews(converted);
+    expect(Buffer.from(a!).toString('latin1')).toBe(crlf(lf));
+    converted.recycle!();
+    // The next small read gets that memory back.
+    const next = crlfFileStream(await open('x\r\n'), new AbortController().signal);
+    const [b] = await collectViews(next);
+    expect(b!.buffer).toBe(a!.buffer);
+    expect(Buffer.from(b!).toString('latin1')).toBe('x\r\n');
+  });
+
+  it('converts a file that grew more bare LFs than its listed size allows, in memory of its own', async () => {
+    // Listed at 16 000 octets, so converted into a 16 KiB buffer, which its 30 000 do not fit.
+    const lf = 'a\n'.repeat(10_000);
+    const converted = convertedFileStream(await open(lf), 16_000, new AbortController().signal)!;
+    expect(converted.recycle).toBeUndefined();
+    expect(converted.length).toBe(30_000);
+    expect(Buffer.concat(await collectViews(converted)).toString('latin1')).toBe(crlf(lf));
+  });
+
+  it('leaves thread-pool reads and files over 256 KiB to the streaming path, reading nothing', async () => {
+    const small = await open('a\n', false);
+    expect(convertedFileStream(small, 3, new AbortController().signal)).toBeUndefined();
+    const large = await open('b\n'.repeat(140_000));
+    expect(convertedFileStream(large, 420_000, new AbortController().signal)).toBeUndefined();
+    expect(Buffer.concat(await collect(readChunks(large))).length).toBe(280_000);
+    closeQuietly(small.fd);
+  });
+
+  it('fails with the abort reason when the signal was aborted before the read', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('gone'));
+    const converted = convertedFileStream(await open('a\n'), 3, controller.signal)!;
+    await expect(collect(converted)).rejects.toThrow('gone');
+  });
+});

@@ -1,5 +1,6 @@
 import { closeSync, constants, fstatSync, open, openSync, read, readSync } from 'node:fs';
 import type { MessageStream } from '@poplar/session';
+import { CrlfNormalizer, crlfFormInto } from '@poplar/wire';
 import { errnoOf, ioError } from './maildir-error.js';
 
 /** Most bytes read at once: large reads mean few system calls and large socket writes. */
@@ -125,7 +126,7 @@ export function readChunks(file: OpenFile, signal?: AbortSignal): AsyncGenerator
 export function crlfFileStream(file: OpenFile, signal: AbortSignal): MessageStream {
   const { chunks, recycle } =
     file.blocking && file.size <= CHUNK ? wholeFile(file, signal, true) : { chunks: readChunks(file, signal) };
-  return { form: 'crlf', length: file.size, [Symbol.asyncIterator]: () => chunks, recycle };
+  return stream(chunks, recycle, file.size);
 }
 
 /**
@@ -136,7 +137,7 @@ function wholeFile(
   file: OpenFile,
   signal: AbortSignal | undefined,
   pooled: boolean,
-): { chunks: AsyncGenerator<Uint8Array>; recycle: (() => void) | undefined } {
+): { chunks: AsyncGenerator<Uint8Array>; recycle: (() => void) | undefined; data: Buffer | undefined } {
   let buffer: Buffer | undefined;
   let data: Buffer | undefined;
   let failure: unknown;
@@ -147,22 +148,64 @@ function wholeFile(
     }
   } catch (err) {
     failure = ioError(err, 'cannot read message');
+    data = undefined;
   } finally {
     closeQuietly(file.fd);
   }
-  const chunks = (async function* () {
-    signal?.throwIfAborted();
-    if (data === undefined) throw failure;
-    if (data.length > 0) yield data;
-  })();
-  if (!pooled || buffer === undefined) return { chunks, recycle: undefined };
+  const chunks = data === undefined ? failed(failure, signal) : oneChunk(data, signal);
+  if (!pooled || buffer === undefined || data === undefined) return { chunks, recycle: undefined, data };
   const read = buffer;
   let recycled = false;
   const recycle = () => {
     if (!recycled) giveBack(read);
     recycled = true;
   };
-  return { chunks, recycle };
+  return { chunks, recycle, data };
+}
+
+/** A stream of `data` (nothing when it is empty) that fails if `signal` aborted before it is read. */
+async function* oneChunk(data: Buffer, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
+  signal?.throwIfAborted();
+  if (data.length > 0) yield data;
+}
+
+/** A stream that fails with `failure`, or with the abort when `signal` aborted (the read was then never made). */
+async function* failed(failure: unknown, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
+  signal?.throwIfAborted();
+  throw failure;
+}
+
+/**
+ * A small message stored with LF as the session's stream in CRLF form, without building its cache: read now with
+ * blocking calls into a pooled buffer and converted in one pass into another, which the session gives back once it
+ * has been written (the read one goes back at once). `expected` is its listed CRLF size. undefined, with nothing
+ * read, unless the file was opened for blocking reads and both forms fit a pooled buffer: stream it instead.
+ */
+export function convertedFileStream(file: OpenFile, expected: number, signal: AbortSignal): MessageStream | undefined {
+  if (!file.blocking || file.size > CHUNK || expected > CHUNK) return undefined;
+  const read = wholeFile(file, signal, true);
+  if (read.data === undefined) return stream(read.chunks, undefined, undefined);
+  const output = takeBuffer(expected);
+  const length = crlfFormInto(read.data, output);
+  // Longer than listed (the file changed since): converted into a buffer of its own.
+  const converted = length >= 0 ? output.subarray(0, length) : normalize(read.data);
+  read.recycle?.();
+  if (length < 0) giveBack(output);
+  return stream(oneChunk(converted, signal), length < 0 ? undefined : () => giveBack(output), converted.length);
+}
+
+function normalize(data: Buffer): Buffer {
+  const normalizer = new CrlfNormalizer();
+  return Buffer.concat([normalizer.push(data), normalizer.end()]);
+}
+
+/** A stream in CRLF form; every one is made here with the same shape, so the session's accesses stay monomorphic. */
+export function stream(
+  chunks: AsyncIterator<Uint8Array>,
+  recycle: (() => void) | undefined,
+  length: number | undefined,
+): MessageStream {
+  return { form: 'crlf', length, [Symbol.asyncIterator]: () => chunks, recycle };
 }
 
 /** Reads up to file.size bytes into `buffer` with blocking calls; fewer when the file has shrunk since it opened. */

@@ -76,6 +76,29 @@ export function convertCrlf(input: Buffer, prevCr: boolean): Buffer {
   return out === null ? input : out.subarray(0, o);
 }
 
+/**
+ * convertCrlf() written into `output` at `offset` instead of a new buffer; the number of bytes written, or -1 when
+ * they would not fit (what was written by then is meaningless).
+ */
+export function convertCrlfInto(input: Buffer, prevCr: boolean, output: Uint8Array, offset: number): number {
+  const k = loadKernel();
+  if (k === null) {
+    const converted = convertCrlfInJs(input, prevCr);
+    if (offset + converted.length > output.length) return -1;
+    output.set(converted, offset);
+    return converted.length;
+  }
+  let o = offset;
+  for (let start = 0; start < input.length; start += CRLF_SLICE) {
+    const end = Math.min(start + CRLF_SLICE, input.length);
+    const converted = convertInMemory(k, input.subarray(start, end), start > 0 ? input[start - 1] === CR : prevCr);
+    if (o + converted.length > output.length) return -1;
+    output.set(converted, o);
+    o += converted.length;
+  }
+  return o - offset;
+}
+
 /** Converts one slice in the kernel's memory; the result is a view of that memory, valid until the next call. */
 function convertInMemory(k: Kernel, slice: Buffer, prevCr: boolean): Uint8Array {
   const n = slice.length;

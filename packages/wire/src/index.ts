@@ -1,6 +1,7 @@
 export { decodeBase64, encodeBase64 } from './base64.js';
 export { type Cidr, cidrContains, createCidrMatcher, formatIpAddress, parseCidr, parseIpAddress } from './cidr.js';
 export { type Command, parseCommand, parseCount, parseMsn } from './command.js';
+export { crlfFormInto } from './crlf-form-into.js';
 export { CrlfNormalizer } from './crlf-normalizer.js';
 export { DotStuffer, type DotStufferOptions } from './dot-stuffer.js';
 export { ExactSizeCounter, exactSize } from './exact-size.js';

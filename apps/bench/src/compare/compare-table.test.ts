@@ -2,8 +2,16 @@ import { describe, expect, it } from 'vitest';
 import type { BenchResult } from '../report/bench-result.js';
 import { compareTables, type RunRecord, spread } from './compare-table.js';
 
-function record(target: string, run: number, mbps: number, ok = true, scenario = 'retr-all'): RunRecord {
+function record(
+  target: string,
+  run: number,
+  mbps: number,
+  ok = true,
+  scenario = 'retr-all',
+  serverCores?: number,
+): RunRecord {
   const result = {
+    ...(serverCores === undefined ? {} : { server: { cpuCores: serverCores } }),
     ok,
     rates: { payloadMBps: mbps, messagesPerSec: mbps * 10, wireMBps: mbps, sessionsPerSec: 1 },
     latencyMs: scenario === 'top-all' ? { TOP: { p99: mbps / 10 } } : {},
@@ -40,6 +48,15 @@ describe('compareTables', () => {
     expect(table).toContain('| retr-all | load average (1 min) | 2.00 (1.00–3.00) | 1.50 (1.00–2.00) |');
     expect(table.match(/load average/g)).toHaveLength(1);
     expect(table).not.toContain('| login |');
+    // Without server CPU figures there is no cost per byte to show.
+    expect(table).toContain('| retr-all | MB per server core-second | – | – |');
+  });
+
+  it('gives the server\'s MB per core-second, and their ratio run by run', () => {
+    const records = [record('a', 1, 300, true, 'retr-all', 1.2), record('b', 1, 200, true, 'retr-all', 1.6)];
+    const table = compareTables(records, ['a', 'b'], [['a', 'b']]);
+    expect(table).toContain('| retr-all | MB per server core-second | 250 | 125 |');
+    expect(table).toContain('| retr-all | MB per server core-second | 2.00 | higher |');
   });
 
   it('shows top-all like retr-all, with the latency of TOP', () => {

@@ -10,6 +10,15 @@ export interface Metric {
   value(result: BenchResult): number | undefined;
 }
 
+/**
+ * Payload MB the server sent per second of CPU it used: its own cost per byte, which the client's share of a
+ * machine they both run on does not move, unlike MB/s.
+ */
+function mbPerServerCoreSecond(result: BenchResult): number | undefined {
+  const cores = result.server?.cpuCores;
+  return cores === undefined || cores <= 0 ? undefined : result.rates.payloadMBps / cores;
+}
+
 /** The figures of a scenario that fetches whole maildrops with `command` (RETR or TOP). */
 function fetchMetrics(scenario: string, command: string): Metric[] {
   return [
@@ -17,6 +26,7 @@ function fetchMetrics(scenario: string, command: string): Metric[] {
     { scenario, name: 'messages/s', higherIsBetter: true, value: (r) => r.rates.messagesPerSec },
     { scenario, name: `${command} p99 ms`, higherIsBetter: false, value: (r) => r.latencyMs[command]?.p99 },
     { scenario, name: 'server CPU cores', higherIsBetter: false, value: (r) => r.server?.cpuCores },
+    { scenario, name: 'MB per server core-second', higherIsBetter: true, value: mbPerServerCoreSecond },
     // Context, not merit: whether the client had room, and how busy the machine was.
     { scenario, name: 'client CPU cores', value: (r) => r.client.cpuCores },
     { scenario, name: 'load average (1 min)', value: (r) => r.machine.loadAverage[0] },
@@ -40,6 +50,7 @@ export const METRICS: readonly Metric[] = [
     value: (r) => (r.detail as IdleOutcome | undefined)?.perSessionRssKiB,
   },
   { scenario: 'big', name: 'payload MB/s', higherIsBetter: true, value: (r) => r.rates.payloadMBps },
+  { scenario: 'big', name: 'MB per server core-second', higherIsBetter: true, value: mbPerServerCoreSecond },
   { scenario: 'exchange-profile', name: 'messages/s', higherIsBetter: true, value: (r) => r.rates.messagesPerSec },
 ];
 
