@@ -13,9 +13,13 @@ let fixture: Fixture;
 let daemon: DaemonProcess;
 const bodies: string[][] = [];
 
-/** Message i: its own lines, some starting with a dot, from about 1 KB to about 250 KB (all read whole). */
+/**
+ * Message i: its own lines, some starting with a dot, from about 1 KB to about 250 KB (read whole), and the last
+ * two of about 700 KB and 1.3 MB (read in several chunks).
+ */
 function messageLines(i: number): string[] {
-  const size = Math.round(1000 * 250 ** (i / (MESSAGES - 1)));
+  const size =
+    i >= MESSAGES - 2 ? 700_000 + (i - MESSAGES + 2) * 600_000 : Math.round(1000 * 250 ** (i / (MESSAGES - 3)));
   const lines = [`Subject: message ${i}`, `X-Index: ${i}`, ''];
   for (let n = 0, total = 0; total < size; n++) {
     const line = `${n % 7 === 0 ? '.' : ''}message ${i} line ${n} ${'x'.repeat((i * 13 + n) % 60)}`;

@@ -83,17 +83,16 @@ describe('crlfFileStream', () => {
   });
   afterEach(() => dir.dispose());
 
-  async function stream(content: string, blocking = true) {
+  async function stream(content: string | Buffer, blocking = true) {
     const path = join(dir.path, `m${Math.random()}`);
     await writeFile(path, content);
     return crlfFileStream((await openMessageFile(path, blocking))!, new AbortController().signal);
   }
 
-  it('reads small files into pooled memory that comes back once recycled, and only once', async () => {
+  it('reads small files into pooled memory that comes back once recycled', async () => {
     const first = await stream('first message\r\n');
     const [a] = await collectViews(first);
-    first.recycle!();
-    first.recycle!();
+    first.recycle!(a!);
     const second = await stream('second\r\n');
     const third = await stream('third message\r\n');
     const [b] = await collectViews(second);
@@ -105,11 +104,21 @@ describe('crlfFileStream', () => {
     expect(Buffer.from(c!).toString()).toBe('third message\r\n');
   });
 
-  it('offers no recycling for thread-pool reads, which stay in fresh chunks', async () => {
-    const s = await stream('x\r\n', false);
-    expect(s.recycle).toBeUndefined();
-    expect(s.form).toBe('crlf');
-    expect(s.length).toBe(3);
+  it('reads large files and thread-pool reads into pooled chunks too, each given back on its own', async () => {
+    const content = Buffer.alloc(600 * 1024, 'large\r\n');
+    for (const blocking of [true, false]) {
+      const first = await stream(content, blocking);
+      expect(first).toMatchObject({ form: 'crlf', length: content.length });
+      const chunks = await collectViews(first);
+      expect(chunks.map((chunk) => chunk.length)).toEqual([256 * 1024, 256 * 1024, 88 * 1024]);
+      expect(Buffer.concat(chunks).equals(content)).toBe(true);
+      for (const chunk of chunks) first.recycle!(chunk);
+      const again = await collectViews(await stream(content, blocking));
+      // The pool hands back the most recently recycled buffer of a size first.
+      expect(again[0]!.buffer).toBe(chunks[1]!.buffer);
+      expect(again[2]!.buffer).toBe(chunks[2]!.buffer);
+      expect(Buffer.concat(again).equals(content)).toBe(true);
+    }
   });
 });
 
@@ -145,7 +154,7 @@ describe('convertedFileStream', () => {
     expect(converted).toMatchObject({ form: 'crlf', length: crlf(lf).length });
     const [a] = await collectViews(converted);
     expect(Buffer.from(a!).toString('latin1')).toBe(crlf(lf));
-    converted.recycle!();
+    converted.recycle!(a!);
     // The next small read gets that memory back.
     const next = crlfFileStream(await open('x\r\n'), new AbortController().signal);
     const [b] = await collectViews(next);

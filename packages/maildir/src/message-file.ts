@@ -60,23 +60,24 @@ export function closeQuietly(fd: number): void {
   }
 }
 
-function readInto(file: OpenFile, buffer: Buffer): number | Promise<number> {
-  if (file.blocking) return readSync(file.fd, buffer, 0, buffer.length, null);
+function readInto(file: OpenFile, buffer: Buffer, length: number): number | Promise<number> {
+  if (file.blocking) return readSync(file.fd, buffer, 0, length, null);
   return new Promise((resolve, reject) => {
-    read(file.fd, buffer, 0, buffer.length, null, (err, bytesRead) => (err ? reject(err) : resolve(bytesRead)));
+    read(file.fd, buffer, 0, length, null, (err, bytesRead) => (err ? reject(err) : resolve(bytesRead)));
   });
 }
 
 /**
- * Streams the first `size` bytes of an open file (fewer if it is shorter) in fresh chunks of up to 256 KiB that
- * are never reused, so the consumer may keep them or hand them to a socket as they are. Closes the file once the
+ * Streams the first `size` bytes of an open file (fewer if it is shorter) in chunks of up to 256 KiB. They are
+ * fresh and never reused, so the consumer may keep them or hand them to a socket as they are; `pooled` chunks come
+ * from the pool instead, and the consumer gives each back with recycleChunk() once done with it. Closes the file once the
  * last byte is read, or when the stream fails, is abandoned with break/return, or `signal` aborts (even if
  * iteration never started). A descriptor is never closed under a read in flight, so its number cannot be reused
  * by another open while that read runs. A file opened for blocking reads that fits in one chunk is read and closed
  * at once.
  */
-export function readChunks(file: OpenFile, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-  if (file.blocking && file.size <= CHUNK) return wholeFile(file, signal, false).chunks;
+export function readChunks(file: OpenFile, signal?: AbortSignal, pooled = false): AsyncGenerator<Uint8Array> {
+  if (file.blocking && file.size <= CHUNK) return wholeFile(file, signal, pooled).chunks;
   let closed = false;
   let reading = false;
   const close = () => {
@@ -95,11 +96,12 @@ export function readChunks(file: OpenFile, signal?: AbortSignal): AsyncGenerator
     try {
       for (let left = file.size; left > 0; ) {
         signal?.throwIfAborted();
-        const buffer = Buffer.allocUnsafe(Math.min(left, CHUNK));
+        const length = Math.min(left, CHUNK);
+        const buffer = pooled ? takeBuffer(length) : Buffer.allocUnsafe(length);
         reading = true;
         let bytesRead: number;
         try {
-          const pending = readInto(file, buffer);
+          const pending = readInto(file, buffer, length);
           bytesRead = typeof pending === 'number' ? pending : await pending;
         } finally {
           reading = false;
@@ -119,25 +121,23 @@ export function readChunks(file: OpenFile, signal?: AbortSignal): AsyncGenerator
 }
 
 /**
- * A message file already in CRLF form as the session's stream. A small file read with blocking calls is read into
- * a pooled buffer that the session gives back once it has been written (MessageStream.recycle): reading mail then
- * allocates almost nothing, which spares the garbage collector most of its work.
+ * A message file already in CRLF form as the session's stream, read into pooled buffers that the session gives
+ * back once each has been written (MessageStream.recycle): reading mail then allocates almost nothing, which spares
+ * the garbage collector most of its work. A small file read with blocking calls is read whole at once.
  */
 export function crlfFileStream(file: OpenFile, signal: AbortSignal): MessageStream {
-  const { chunks, recycle } =
-    file.blocking && file.size <= CHUNK ? wholeFile(file, signal, true) : { chunks: readChunks(file, signal) };
-  return stream(chunks, recycle, file.size);
+  return stream(readChunks(file, signal, true), recycleChunk, file.size);
 }
 
 /**
  * The whole of a small file, read now with blocking calls; the descriptor is closed before this returns. `pooled`
- * reads into a buffer from the pool, and `recycle` gives it back.
+ * reads into a buffer from the pool (`data` is a view of it).
  */
 function wholeFile(
   file: OpenFile,
   signal: AbortSignal | undefined,
   pooled: boolean,
-): { chunks: AsyncGenerator<Uint8Array>; recycle: (() => void) | undefined; data: Buffer | undefined } {
+): { chunks: AsyncGenerator<Uint8Array>; data: Buffer | undefined } {
   let buffer: Buffer | undefined;
   let data: Buffer | undefined;
   let failure: unknown;
@@ -152,27 +152,21 @@ function wholeFile(
   } finally {
     closeQuietly(file.fd);
   }
-  const chunks = data === undefined ? failed(failure, signal) : oneChunk(data, signal);
-  if (!pooled || buffer === undefined || data === undefined) return { chunks, recycle: undefined, data };
-  const read = buffer;
-  let recycled = false;
-  const recycle = () => {
-    if (!recycled) giveBack(read);
-    recycled = true;
-  };
-  return { chunks, recycle, data };
+  return { chunks: oneChunk(data, signal, failure), data };
 }
 
-/** A stream of `data` (nothing when it is empty) that fails if `signal` aborted before it is read. */
-async function* oneChunk(data: Buffer, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
+/**
+ * The stream of something read at once: `data` (nothing when it is empty), or `failure` when there is none; the
+ * abort instead when `signal` aborted before it is read.
+ */
+async function* oneChunk(
+  data: Buffer | undefined,
+  signal: AbortSignal | undefined,
+  failure?: unknown,
+): AsyncGenerator<Uint8Array> {
   signal?.throwIfAborted();
+  if (data === undefined) throw failure;
   if (data.length > 0) yield data;
-}
-
-/** A stream that fails with `failure`, or with the abort when `signal` aborted (the read was then never made). */
-async function* failed(failure: unknown, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
-  signal?.throwIfAborted();
-  throw failure;
 }
 
 /**
@@ -187,11 +181,12 @@ export function convertedFileStream(file: OpenFile, expected: number, signal: Ab
   if (read.data === undefined) return stream(read.chunks, undefined, undefined);
   const output = takeBuffer(expected);
   const length = crlfFormInto(read.data, output);
-  // Longer than listed (the file changed since): converted into a buffer of its own.
-  const converted = length >= 0 ? output.subarray(0, length) : normalize(read.data);
-  read.recycle?.();
-  if (length < 0) giveBack(output);
-  return stream(oneChunk(converted, signal), length < 0 ? undefined : () => giveBack(output), converted.length);
+  recycleChunk(read.data);
+  if (length >= 0) return stream(oneChunk(output.subarray(0, length), signal), recycleChunk, length);
+  // Longer than listed (the file changed since): converted into memory of its own.
+  giveBack(output);
+  const converted = normalize(read.data);
+  return stream(oneChunk(converted, signal), undefined, converted.length);
 }
 
 function normalize(data: Buffer): Buffer {
@@ -202,7 +197,7 @@ function normalize(data: Buffer): Buffer {
 /** A stream in CRLF form; every one is made here with the same shape, so the session's accesses stay monomorphic. */
 export function stream(
   chunks: AsyncIterator<Uint8Array>,
-  recycle: (() => void) | undefined,
+  recycle: ((chunk: Uint8Array) => void) | undefined,
   length: number | undefined,
 ): MessageStream {
   return { form: 'crlf', length, [Symbol.asyncIterator]: () => chunks, recycle };
@@ -236,6 +231,14 @@ function takeBuffer(size: number): Buffer {
 function giveBack(buffer: Buffer): void {
   const pool = pools[classOf(buffer.length)]!;
   if (pool.length < POOLED_PER_CLASS) pool.push(buffer);
+}
+
+/**
+ * Gives back the pooled buffer a chunk is a view of (every pooled buffer owns its whole ArrayBuffer). Only for
+ * chunks of pooled buffers: anything else would put foreign memory in the pool.
+ */
+function recycleChunk(chunk: Uint8Array): void {
+  giveBack(Buffer.from(chunk.buffer as ArrayBuffer));
 }
 
 /** Opens and streams a message file; throws (ENOENT included) when it cannot be opened as a regular file. */

@@ -117,10 +117,11 @@ export interface MessageStream extends AsyncIterable<Uint8Array> {
   readonly form?: 'crlf';
   readonly length?: number | undefined;
   /**
-   * Called at most once, after the whole message was sent and the connection is done with every chunk the stream
-   * yielded: the store may then reuse their memory. Not called when the send failed or was cut short.
+   * Called once for each chunk the stream yielded, after the connection is done with it: the store may then reuse
+   * its memory. Never called for a chunk that was not written (the send failed, or the chunk was read ahead and not
+   * needed): the garbage collector has it then.
    */
-  readonly recycle?: (() => void) | undefined;
+  readonly recycle?: ((chunk: Uint8Array) => void) | undefined;
 }
 
 export interface Store {

@@ -70,10 +70,14 @@ export async function sendMessage(
     };
     end = () => encoder.end();
   }
+  const recycle = source.recycle;
   try {
     channel.queue(head);
     while (!next.done) {
-      if (encode(next.value)) break;
+      const chunk = next.value;
+      const topDone = encode(chunk);
+      if (recycle !== undefined) channel.whenWritten(() => recycle(chunk));
+      if (topDone) break;
       const reading = iterator.next();
       // Awaited below; a failure while the connection is being written to must not go unhandled meanwhile.
       reading.catch(noop);
@@ -84,8 +88,6 @@ export async function sendMessage(
         throw new MessageStreamError(msn, { cause });
       }
     }
-    const recycle = source.recycle;
-    if (recycle !== undefined) channel.whenWritten(recycle);
     await session.reply(end());
   } finally {
     if (!next.done) await closeQuietly(iterator);

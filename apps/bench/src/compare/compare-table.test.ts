@@ -52,7 +52,7 @@ describe('compareTables', () => {
     expect(table).toContain('| retr-all | MB per server core-second | – | – |');
   });
 
-  it('gives the server\'s MB per core-second, and their ratio run by run', () => {
+  it("gives the server's MB per core-second, and their ratio run by run", () => {
     const records = [record('a', 1, 300, true, 'retr-all', 1.2), record('b', 1, 200, true, 'retr-all', 1.6)];
     const table = compareTables(records, ['a', 'b'], [['a', 'b']]);
     expect(table).toContain('| retr-all | MB per server core-second | 250 | 125 |');
