@@ -305,7 +305,9 @@ program
   )
   .option(
     '--poplar-cmd <command>',
-    'command that starts Poplar (run with exec); %p = a free port, %d = the corpus folder',
+    'command that starts Poplar (run with exec); %p = a free port, %d = the corpus folder. Repeat it to compare ' +
+      'several configurations: they are named poplar, poplar-2...',
+    (command: string, previous: string[] | undefined) => [...(previous ?? []), command],
   )
   .option('--out <dir>', 'folder for every run result and the comparison', '.bench/compare')
   .action(async (flags: CompareFlags) => {

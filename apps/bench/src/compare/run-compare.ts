@@ -20,7 +20,8 @@ export interface CompareFlags {
   workers: number;
   idleSessions: number;
   scenarios: string;
-  poplarCmd?: string;
+  /** Commands that start Poplar, each compared as its own server: poplar, poplar-2, poplar-3... */
+  poplarCmd?: string[];
   out: string;
 }
 
@@ -90,6 +91,11 @@ function scenarioOptions(
   };
 }
 
+/** The Poplar servers to compare, named in the order their commands were given. */
+export function poplarTargets(commands: readonly string[]): { name: string; command: string }[] {
+  return commands.map((command, i) => ({ name: i === 0 ? 'poplar' : `poplar-${i + 1}`, command }));
+}
+
 /**
  * Runs the same scenarios against stock Dovecot, tuned Dovecot and Poplar (when a command to start it is given),
  * several times, interleaved so that drift on a shared machine hits every server alike, and prints medians,
@@ -103,12 +109,14 @@ export async function runCompare(flags: CompareFlags): Promise<boolean> {
     { name: 'dovecot-stock', start: () => startDovecot({ corpus: flags.corpus, mode: 'stock' }) },
     { name: 'dovecot-tuned', start: () => startDovecot({ corpus: flags.corpus, mode: 'tuned', clientLimit: 8 }) },
   ];
-  if (flags.poplarCmd === undefined) {
+  const poplars = poplarTargets(flags.poplarCmd ?? []);
+  if (poplars.length === 0) {
     log('Poplar skipped: no --poplar-cmd given. Once apps/daemon is built, pass e.g.');
     log("  --poplar-cmd 'node apps/daemon/dist/cli.js serve --config FILE' (%p = port, %d = corpus folder)");
-  } else {
-    const command = flags.poplarCmd;
-    targets.push({ name: 'poplar', start: () => startFromCommand(command, flags.corpus) });
+  }
+  for (const { name, command } of poplars) {
+    log(`${name}: ${command}`);
+    targets.push({ name, start: () => startFromCommand(command, flags.corpus) });
   }
   const records: RunRecord[] = [];
   let current: ServerInstance | undefined;
@@ -155,13 +163,15 @@ export async function runCompare(flags: CompareFlags): Promise<boolean> {
     process.off('SIGTERM', interrupt);
   }
   const names = targets.map((target) => target.name);
-  const pairs: [string, string][] = names.includes('poplar')
-    ? [
-        ['poplar', 'dovecot-stock'],
-        ['poplar', 'dovecot-tuned'],
-      ]
-    : [['dovecot-tuned', 'dovecot-stock']];
-  const table = compareTables(records, names, pairs);
+  const pairs: [string, string][] =
+    poplars.length > 0
+      ? poplars.flatMap(({ name }): [string, string][] => [
+          [name, 'dovecot-stock'],
+          [name, 'dovecot-tuned'],
+        ])
+      : [['dovecot-tuned', 'dovecot-stock']];
+  const legend = poplars.map(({ name, command }) => `- ${name}: \`${command}\`\n`).join('');
+  const table = `${legend}${legend === '' ? '' : '\n'}${compareTables(records, names, pairs)}`;
   await mkdir(flags.out, { recursive: true });
   await writeFile(join(flags.out, 'compare.md'), table);
   await writeFile(
