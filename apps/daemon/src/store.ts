@@ -29,8 +29,9 @@ export function createStore(config: DaemonConfig, users: Users): Store {
     mailRoot: config.mailRoot,
     exactSize: config.exactSize,
     blockingReads: config.blockingReads,
+    // 0 turns the cache off; the count then has no use.
     crlfCache: config.crlfCacheAfterReads > 0,
-    ...(config.crlfCacheAfterReads > 0 ? { crlfCacheAfterReads: config.crlfCacheAfterReads } : {}),
+    crlfCacheAfterReads: Math.max(config.crlfCacheAfterReads, 1),
   };
   const byName = createMaildirStore(common);
   const byPath = createMaildirStore({ ...common, maildirFor: (identity) => ownMaildir(config, users, identity.user) });

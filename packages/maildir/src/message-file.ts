@@ -70,8 +70,8 @@ function readInto(file: OpenFile, buffer: Buffer, length: number): number | Prom
 /**
  * Streams the first `size` bytes of an open file (fewer if it is shorter) in chunks of up to 256 KiB. They are
  * fresh and never reused, so the consumer may keep them or hand them to a socket as they are; `pooled` chunks come
- * from the pool instead, and the consumer gives each back with recycleChunk() once done with it. Closes the file once the
- * last byte is read, or when the stream fails, is abandoned with break/return, or `signal` aborts (even if
+ * from the pool instead, for a consumer that gives each back (recycleChunk) once done with it. Closes the file once
+ * the last byte is read, or when the stream fails, is abandoned with break/return, or `signal` aborts (even if
  * iteration never started). A descriptor is never closed under a read in flight, so its number cannot be reused
  * by another open while that read runs. A file opened for blocking reads that fits in one chunk is read and closed
  * at once.
@@ -148,7 +148,6 @@ function wholeFile(
     }
   } catch (err) {
     failure = ioError(err, 'cannot read message');
-    data = undefined;
   } finally {
     closeQuietly(file.fd);
   }
