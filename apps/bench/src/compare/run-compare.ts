@@ -85,7 +85,8 @@ function scenarioOptions(
     intervalMs: 1000,
     serverPid: pid,
     progress: false,
-    bigRepeat: 5,
+    // 20 RETRs of 50 MiB: a run of a few seconds, long enough not to be a measure of start-up.
+    bigRepeat: 20,
     idle: { sessions: flags.idleSessions, holdMs: 5000 },
     delivery: { maildirRoot: flags.corpus, seed: 'compare', concurrency: 4 },
   };
