@@ -92,6 +92,15 @@ function scenarioOptions(
   };
 }
 
+/**
+ * The servers in the order of a run: each run starts one further along, so that no server always follows the same
+ * one (whatever a server leaves behind as it stops, such as index writes, would otherwise burden the same next one).
+ */
+export function rotated<T>(items: readonly T[], by: number): T[] {
+  const start = items.length === 0 ? 0 : by % items.length;
+  return [...items.slice(start), ...items.slice(0, start)];
+}
+
 /** The Poplar servers to compare, named in the order their commands were given. */
 export function poplarTargets(commands: readonly string[]): { name: string; command: string }[] {
   return commands.map((command, i) => ({ name: i === 0 ? 'poplar' : `poplar-${i + 1}`, command }));
@@ -128,7 +137,7 @@ export async function runCompare(flags: CompareFlags): Promise<boolean> {
   process.once('SIGTERM', interrupt);
   try {
     for (let run = 1; run <= flags.runs; run++) {
-      for (const target of targets) {
+      for (const target of rotated(targets, run - 1)) {
         current = await target.start();
         log(`run ${run}/${flags.runs}: ${target.name} on port ${current.port} (pid ${current.pid})`);
         try {
