@@ -180,11 +180,12 @@ export function convertedFileStream(file: OpenFile, expected: number, signal: Ab
   if (read.data === undefined) return stream(read.chunks, undefined, undefined);
   const output = takeBuffer(expected);
   const length = crlfFormInto(read.data, output);
-  recycleChunk(read.data);
-  if (length >= 0) return stream(oneChunk(output.subarray(0, length), signal), recycleChunk, length);
   // Longer than listed (the file changed since): converted into memory of its own.
+  const converted = length >= 0 ? output.subarray(0, length) : normalize(read.data);
+  // The read memory goes back only once nothing is read from it any more.
+  recycleChunk(read.data);
+  if (length >= 0) return stream(oneChunk(converted, signal), recycleChunk, length);
   giveBack(output);
-  const converted = normalize(read.data);
   return stream(oneChunk(converted, signal), undefined, converted.length);
 }
 
