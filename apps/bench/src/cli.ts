@@ -11,6 +11,7 @@ import { summaryText } from './report/summary-text.js';
 import { writeReport } from './report/write-report.js';
 import { corpusSource, syntheticSource } from './responder/mailbox-source.js';
 import { startResponder } from './responder/responder.js';
+import { CLIENT_KINDS, type ClientKind, NATIVE_SCENARIOS } from './runner/native-binary.js';
 import { runBench } from './runner/run-bench.js';
 import { FETCH_SCENARIOS, SCENARIOS, type ScenarioName } from './scenarios/scenario-context.js';
 
@@ -27,6 +28,7 @@ interface ScenarioFlags {
   auth: AuthMode;
   concurrency: number;
   workers: number;
+  client?: ClientKind;
   warmup: number;
   duration: number;
   once?: boolean;
@@ -102,6 +104,13 @@ function scenarioCommand(program: Command, scenario: ScenarioName): void {
     );
   }
   if (scenario === 'big') command.option('--repeat <n>', 'RETRs of the message', intOption(1), 5);
+  if (NATIVE_SCENARIOS.includes(scenario)) {
+    command.addOption(
+      new Option('--client <kind>', 'load client: node, or native (plain TCP; --workers = its processes)')
+        .argParser(choiceOption(CLIENT_KINDS))
+        .default('node'),
+    );
+  }
   if (scenario === 'idle') {
     command
       .option('--sessions <n>', 'sessions to open and hold', intOption(1), 1000)
@@ -135,6 +144,7 @@ function scenarioCommand(program: Command, scenario: ScenarioName): void {
       firstUser: flags.firstUser,
       concurrency: flags.concurrency,
       workers: flags.workers,
+      client: flags.client,
       warmupMs: flags.warmup,
       durationMs: flags.duration,
       once: flags.once ?? false,
@@ -294,7 +304,12 @@ program
   .addOption(durationOpt('--duration <duration>', 'measured time per run', 10_000, '10s'))
   .addOption(durationOpt('--warmup <duration>', 'warm-up per run', 2000, '2s'))
   .option('-c, --concurrency <n>', 'sessions for retr-all and login', intOption(1), 64)
-  .option('--workers <n>', 'client worker threads', intOption(1), 1)
+  .option('--workers <n>', 'client worker threads (native client: processes)', intOption(1), 1)
+  .addOption(
+    new Option('--client <kind>', 'load client for retr-all, top-all and big (default: native when built)').argParser(
+      choiceOption(CLIENT_KINDS),
+    ),
+  )
   .option('--idle-sessions <n>', 'sessions for idle', intOption(1), 500)
   .option('--users <n>', 'users when the corpus is written here', intOption(1), 100)
   .option('--messages <n>', 'messages per user when the corpus is written here', intOption(1), 200)

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type CorpusSet, MANIFEST, writeCorpus } from '../corpus/corpus-writer.js';
 import { ensureDovecotInstalled, startDovecot } from '../dovecot/dovecot-instance.js';
 import { writeReport } from '../report/write-report.js';
+import { type ClientKind, NATIVE_SCENARIOS, nativeClientProblem } from '../runner/native-binary.js';
 import { type BenchOptions, runBench } from '../runner/run-bench.js';
 import { type CompareScenario, parseCompareScenarios } from './compare-scenarios.js';
 import { compareTables, type RunRecord } from './compare-table.js';
@@ -18,6 +19,8 @@ export interface CompareFlags {
   warmup: number;
   concurrency: number;
   workers: number;
+  /** The load client of the fetching scenarios; login and idle always use the Node client. */
+  client?: ClientKind | undefined;
   idleSessions: number;
   scenarios: string;
   /** Commands that start Poplar, each compared as its own server: poplar, poplar-2, poplar-3... */
@@ -55,9 +58,21 @@ async function corpusSets(flags: CompareFlags): Promise<CorpusSet[]> {
   }
 }
 
+/**
+ * The client the fetching scenarios use: as asked, or the native one when it is built, since it takes far less of
+ * the CPU that client and server share on one machine.
+ */
+function fetchClient(flags: CompareFlags): ClientKind {
+  if (flags.client !== undefined) return flags.client;
+  const problem = nativeClientProblem({ scenario: 'retr-all', address: { tls: 'none' } });
+  if (problem === undefined) return 'native';
+  log(`using the Node client: ${problem}`);
+  return 'node';
+}
+
 function scenarioOptions(
   { scenario, fetch }: CompareScenario,
-  flags: CompareFlags,
+  flags: CompareFlags & { client: ClientKind },
   sets: CorpusSet[],
   port: number,
   pid: number,
@@ -76,6 +91,7 @@ function scenarioOptions(
     firstUser: 1,
     concurrency: scenario === 'big' ? 1 : scenario === 'idle' ? 16 : flags.concurrency,
     workers: flags.workers,
+    client: NATIVE_SCENARIOS.includes(scenario) ? flags.client : 'node',
     warmupMs: flags.warmup,
     durationMs: scenario === 'idle' || scenario === 'big' ? 120_000 : flags.duration,
     once: false,
@@ -115,6 +131,8 @@ export async function runCompare(flags: CompareFlags): Promise<boolean> {
   const scenarios = parseCompareScenarios(flags.scenarios);
   ensureDovecotInstalled(log);
   const sets = await corpusSets(flags);
+  const client = fetchClient(flags);
+  log(`load client for ${NATIVE_SCENARIOS.join(', ')}: ${client}`);
   const targets: Target[] = [
     { name: 'dovecot-stock', start: () => startDovecot({ corpus: flags.corpus, mode: 'stock' }) },
     { name: 'dovecot-tuned', start: () => startDovecot({ corpus: flags.corpus, mode: 'tuned', clientLimit: 8 }) },
@@ -143,7 +161,7 @@ export async function runCompare(flags: CompareFlags): Promise<boolean> {
         try {
           for (const scenario of scenarios) {
             const { name } = scenario;
-            const options = scenarioOptions(scenario, flags, sets, current.port, current.pid);
+            const options = scenarioOptions(scenario, { ...flags, client }, sets, current.port, current.pid);
             if (typeof options === 'string') {
               log(`  ${name}: skipped, ${options}`);
               continue;

@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Prng } from '../util/prng.js';
 import { writeCorpus } from './corpus-writer.js';
+import { crc32c } from './crc32c.js';
 import { placeMessage } from './maildir-name.js';
 import { generateMessage } from './message-generator.js';
 import { PROFILE } from './profiles.js';
@@ -86,7 +87,7 @@ describe('writeCorpus', () => {
       await expect(readdir(join(out, 'u3', 'Maildir', folder))).resolves.toBeDefined();
   });
 
-  it('writes LF line ends, stuffable lines and a checksum of the body', async () => {
+  it('writes LF line ends, stuffable lines and a SHA-256 and a CRC-32C of the body', async () => {
     const out = await tempDir();
     await writeCorpus({ ...options, users: 1, messages: 40, out });
     const mail = [...(await files(out))].filter(([name]) => name.includes('Maildir/'));
@@ -98,6 +99,7 @@ describe('writeCorpus', () => {
       let wire = body.replace(/\r?\n/g, '\r\n');
       if (!wire.endsWith('\r\n')) wire += '\r\n';
       expect(createHash('sha256').update(wire, 'latin1').digest('hex')).toBe(sum);
+      expect(/^X-Bench-CRC32C: ([0-9a-f]{8})\r?$/m.exec(text)![1]).toBe(crc32c(Buffer.from(wire, 'latin1')));
       dotLines += (text.match(/\n\./g) ?? []).length;
     }
     expect(dotLines).toBeGreaterThan(40);

@@ -64,8 +64,9 @@ export class Recorder implements ClientObserver {
     if (checksummed) this.#counts.checksummed++;
   }
 
-  session(): void {
-    if (this.measuring) this.#counts.sessions++;
+  /** A session that ended; `at` as for message(). */
+  session(at = Date.now()): void {
+    if (this.#inWindow(at)) this.#counts.sessions++;
     else this.#warmup.sessions++;
   }
 

@@ -3,6 +3,7 @@ import { type AuthMode, type FetchCommand, type TlsMode, TOP_ALL_LINES } from '.
 import type { SeriesPoint } from '../metrics/aggregate.js';
 import type { LatencySummary } from '../metrics/latency-histogram.js';
 import type { Counts } from '../metrics/snapshot.js';
+import type { ClientKind } from '../runner/native-binary.js';
 import type { ScenarioName } from '../scenarios/scenario-context.js';
 
 export interface MachineInfo {
@@ -47,7 +48,8 @@ export interface BenchResult {
   errors: Record<string, number>;
   errorSamples: string[];
   server?: { pid: number; cpuCores: number; processes: number; rssKiB: number; pssKiB: number; maxPssKiB: number };
-  client: { cpuCores: number; workers: number };
+  /** The load client's CPU (a native client's processes included) and its threads or processes. */
+  client: { cpuCores: number; workers: number; kind?: ClientKind };
   /** The command the series' latencies follow. */
   seriesCommand: string;
   series: SeriesPoint[];

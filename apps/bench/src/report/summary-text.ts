@@ -44,7 +44,8 @@ export function summaryText(result: BenchResult): string {
       `  ${command.padEnd(8)} n=${l.count} p50 ${l.p50} ms  p90 ${l.p90} ms  p99 ${l.p99} ms  max ${l.max} ms`,
     );
   }
-  lines.push(`  client CPU ${formatShort(result.client.cpuCores)} cores on ${result.client.workers} thread(s)`);
+  const units = result.client.kind === 'native' ? 'native process(es)' : 'thread(s)';
+  lines.push(`  client CPU ${formatShort(result.client.cpuCores)} cores on ${result.client.workers} ${units}`);
   const detail = detailLine(result);
   if (detail !== undefined) lines.push(detail);
   if (result.server !== undefined) {

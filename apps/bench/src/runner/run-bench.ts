@@ -9,6 +9,8 @@ import { type BenchResult, machineInfo } from '../report/bench-result.js';
 import { FETCH_SCENARIOS, type ScenarioName } from '../scenarios/scenario-context.js';
 import type { Account } from '../scenarios/user-pool.js';
 import { fillPattern, userNumbers } from '../util/user-pattern.js';
+import { type ClientKind, nativeClientProblem } from './native-binary.js';
+import { runNativeShard } from './native-shard.js';
 import { formatProgress } from './progress.js';
 import { type DeliverySettings, runShard, type ShardConfig, type ShardOutcome } from './shard.js';
 
@@ -23,8 +25,10 @@ export interface BenchOptions {
   users: number;
   firstUser: number;
   concurrency: number;
-  /** Worker threads sharing the sessions (1 = all in the main thread). */
+  /** Worker threads sharing the sessions (1 = all in the main thread); with the native client, its processes. */
   workers: number;
+  /** The load client: 'node' (the default) or 'native' (retr-all and big over plain TCP, cheaper per byte). */
+  client?: ClientKind | undefined;
   /** Run the shards as threads (true) or all in this thread, which tests use. */
   threads?: boolean;
   warmupMs: number;
@@ -67,6 +71,7 @@ function shardConfigs(options: BenchOptions, window: ShardConfig['window']): Sha
   return Array.from({ length: shards }, (_, shard) => ({
     shard,
     scenario: options.scenario,
+    client: options.client ?? 'node',
     address: options.address,
     auth: options.auth,
     // Accounts are dealt out so no two shards share one, unless there are fewer accounts than shards.
@@ -89,6 +94,7 @@ function startShard(
   threads: boolean,
   onSnapshot: (snapshot: Snapshot) => void,
 ): Promise<ShardOutcome> {
+  if (config.client === 'native') return runNativeShard(config, onSnapshot);
   if (!threads) return runShard(config, onSnapshot);
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./worker-main.js', import.meta.url), { workerData: config });
@@ -116,6 +122,8 @@ interface Usage {
 
 /** Runs one scenario against one server and returns its validated result. */
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
+  const problem = options.client === 'native' ? nativeClientProblem(options) : undefined;
+  if (problem !== undefined) throw new Error(problem);
   const startedAt = new Date();
   const warmupMs = options.once || singleShard(options) ? 0 : options.warmupMs;
   const start = Date.now();
@@ -204,7 +212,8 @@ function buildResult(options: BenchOptions, collected: Collected): BenchResult {
   const { aggregate, begin, end, elapsedSec } = collected;
   const totals = aggregate.totals;
   const usageSec = Math.max(0.001, (end.at - begin.at) / 1000);
-  const clientCpu = (end.client.user + end.client.system - begin.client.user - begin.client.system) / 1e6;
+  const nativeCpu = collected.outcomes.reduce((sum, outcome) => sum + (outcome.cpuSeconds ?? 0), 0);
+  const clientCpu = (end.client.user + end.client.system - begin.client.user - begin.client.system) / 1e6 + nativeCpu;
   const latencyMs: BenchResult['latencyMs'] = {};
   for (const [command, histogram] of [...aggregate.histograms].sort(([a], [b]) => a.localeCompare(b))) {
     latencyMs[command] = summarize(histogram);
@@ -247,7 +256,7 @@ function buildResult(options: BenchOptions, collected: Collected): BenchResult {
     errorTotal: aggregate.errorTotal,
     errors: aggregate.errors,
     errorSamples: aggregate.errorSamples,
-    client: { cpuCores: clientCpu / usageSec, workers: collected.shards },
+    client: { cpuCores: clientCpu / usageSec, workers: collected.shards, kind: options.client ?? 'node' },
     seriesCommand: aggregate.mainCommand,
     series: aggregate.series,
   };

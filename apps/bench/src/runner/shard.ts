@@ -11,6 +11,7 @@ import { login } from '../scenarios/login.js';
 import { retrAll } from '../scenarios/retr-all.js';
 import { recordFailure, type ScenarioContext, type ScenarioName } from '../scenarios/scenario-context.js';
 import { type Account, UserPool } from '../scenarios/user-pool.js';
+import type { ClientKind } from './native-binary.js';
 
 export interface DeliverySettings {
   /** Corpus folder to deliver into as Maildir files (root/<user>/Maildir/new). */
@@ -25,6 +26,8 @@ export interface DeliverySettings {
 export interface ShardConfig {
   shard: number;
   scenario: ScenarioName;
+  /** Which client runs the shard; 'native' runs it in a pop3-load process (runNativeShard). */
+  client: ClientKind;
   address: ServerAddress;
   auth: AuthMode;
   accounts: Account[];
@@ -45,6 +48,8 @@ export interface ShardOutcome {
   finishedAt: number;
   /** What the scenario reports beyond the counters (big, idle, exchange-profile). */
   detail?: unknown;
+  /** CPU time of a native client process within the window; a Node shard's counts in the bench's own. */
+  cpuSeconds?: number;
 }
 
 function deliverer(settings: DeliverySettings, shard: number): Deliverer {
