@@ -129,6 +129,7 @@ describe('the native load client', () => {
     expect(nativeClientProblem({ scenario: 'login', address: { tls: 'none' } })).toMatch(/runs retr-all and big/);
     expect(nativeClientProblem({ scenario: 'retr-all', address: { tls: 'implicit' } })).toMatch(/plain TCP/);
     await expect(runBench(options(1, 'native', { scenario: 'idle' }))).rejects.toThrow(/use --client node/);
+    await expect(runBench(options(1, 'native', { passwordPattern: 'a\tb' }))).rejects.toThrow(/no TAB/);
   });
 
   it('fetches a corpus exactly as the Node client does: the same messages, octets and checksums', async () => {

@@ -81,6 +81,10 @@ function applyEvent(line: string, recorder: Recorder, outcome: NativeOutcome): v
  * reply, and reports events on its stdout, which are recorded here exactly as the Node client's are.
  */
 export async function runNativeShard(config: ShardConfig, emit: (snapshot: Snapshot) => void): Promise<ShardOutcome> {
+  const awkward = config.accounts.find((account) => /[\t\r\n]/.test(account.name + account.password));
+  if (awkward !== undefined) {
+    throw new Error(`the native client takes no TAB or line break in a user name or password (${awkward.name})`);
+  }
   const recorder = new Recorder(config.window);
   const outcome: NativeOutcome = { cpuMarks: [] };
   const child = spawn(NATIVE_BINARY, nativeArguments(config), { stdio: ['pipe', 'pipe', 'pipe'] });
