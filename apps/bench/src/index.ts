@@ -12,6 +12,7 @@ export { COMPARE_SCENARIOS, type CompareScenario, parseCompareScenarios } from '
 export { compareTables, METRICS, type Metric, type RunRecord, spread } from './compare/compare-table.js';
 export { type CompareFlags, runCompare } from './compare/run-compare.js';
 export { type CorpusOptions, type CorpusSet, maildirOf, writeCorpus } from './corpus/corpus-writer.js';
+export { CRC32C_HEADER, crc32c } from './corpus/crc32c.js';
 export { generateMessage, type MessageSpec } from './corpus/message-generator.js';
 export { PROFILE, PROFILES, type ProfileName } from './corpus/profiles.js';
 export { exactSize, toWireForm } from './corpus/wire-form.js';
@@ -33,5 +34,12 @@ export { writeReport } from './report/write-report.js';
 export { type EncodedMailbox, encodeMailbox, topReply } from './responder/encoded-mailbox.js';
 export { corpusSource, type MailboxSource, syntheticSource } from './responder/mailbox-source.js';
 export { type Responder, type ResponderOptions, startResponder } from './responder/responder.js';
+export {
+  CLIENT_KINDS,
+  type ClientKind,
+  NATIVE_BINARY,
+  NATIVE_SCENARIOS,
+  nativeClientProblem,
+} from './runner/native-binary.js';
 export { type BenchOptions, runBench } from './runner/run-bench.js';
 export { FETCH_SCENARIOS, SCENARIOS, type ScenarioName } from './scenarios/scenario-context.js';

@@ -157,14 +157,20 @@ describe.each([true, false])('CRLF form of messages (blockingReads: %s)', (block
     expect(await drop.read(0, signal())).toBeNull();
   });
 
-  it('with crlfCache: false, reads the stored bytes and writes nothing', async () => {
+  it('with crlfCache: false, converts as it reads and writes nothing, small and large messages alike', async () => {
+    const large = `${'l'.repeat(99)}\n`.repeat(4000);
     await foreign(1, 'a\nb\n');
-    const plain = createMaildirStore({ mailRoot: dir.path, crlfCache: false });
-    const drop = await open(plain);
-    const stream = (await drop.read(0, signal())) as MessageStream;
-    expect(stream.form).toBeUndefined();
-    expect(await readAll(stream)).toBe('a\nb\n');
-    await drop.release();
+    await foreign(2, large);
+    const plain = createMaildirStore({ mailRoot: dir.path, blockingReads, crlfCache: false });
+    for (let pass = 0; pass < 2; pass++) {
+      const drop = await open(plain);
+      for (const [index, body] of ['a\nb\n', large].entries()) {
+        const stream = (await drop.read(index, signal())) as MessageStream;
+        expect(stream.form).toBe('crlf');
+        expect(await readAll(stream)).toBe(crlf(body));
+      }
+      await drop.release();
+    }
     expect(await readdir(maildir)).not.toContain(CRLF_CACHE_DIR);
   });
 
@@ -177,9 +183,9 @@ describe.each([true, false])('CRLF form of messages (blockingReads: %s)', (block
     await symlink(elsewhere, cacheDir());
     const drop = await open();
     const stream = (await drop.read(0, signal())) as MessageStream;
-    // Served as stored, for the session to convert, as with the cache off.
-    expect(stream.form).toBeUndefined();
-    expect(await readAll(stream)).toBe(body);
+    // Converted as it is read, as with the cache off.
+    expect(stream.form).toBe('crlf');
+    expect(await readAll(stream)).toBe(crlf(body));
     await drop.release();
     expect(await readdir(elsewhere)).toEqual([unique]);
     expect(await readFile(join(elsewhere, unique), 'latin1')).toBe('LEAKED!\r\n');

@@ -55,9 +55,9 @@ export const DEFAULT_READ: SnapshotReadOptions = { crlfCache: true, crlfCacheAft
  * costs a few bytes per message beyond its name. Mail delivered later is not in it; a message moved or re-flagged
  * by another program is found again by its unique name; a message removed by someone else reads as null.
  *
- * Messages go to the session in CRLF form whenever it is at hand: a file whose size is its exact size (Poplar's own
- * deliveries, mail stored with CRLF) is read as it is; for a file stored with LF the cached CRLF form is read, and
- * the first read builds that cache while it converts the file.
+ * Messages go to the session in CRLF form whenever their exact size is known: a file whose size is its exact size
+ * (Poplar's own deliveries, mail stored with CRLF) is read as it is; a file stored with LF is converted as it is
+ * read, or its cached CRLF form is read, which a read builds from the `crlfCacheAfterReads`-th on.
  */
 export class MaildirSnapshot implements Maildrop {
   readonly count: number;
@@ -114,8 +114,12 @@ export class MaildirSnapshot implements Maildrop {
     const file = await this.#open(index);
     if (file === null) return null;
     if (file.size === exact) return crlfFileStream(file, signal);
-    if (!cacheable || (await this.#cacheFolder()) === 'refused') return readChunks(file, signal);
-    const keep = keepOnThisRead(cachePath(this.#maildir, unique), this.#read.crlfCacheAfterReads);
+    // Without its exact size the CRLF form cannot be checked: the session converts the stored bytes as it sends.
+    if (Number.isNaN(exact)) return readChunks(file, signal);
+    const keep =
+      cacheable &&
+      (await this.#cacheFolder()) !== 'refused' &&
+      keepOnThisRead(cachePath(this.#maildir, unique), this.#read.crlfCacheAfterReads);
     if (!keep) {
       const converted = convertedFileStream(file, exact, signal);
       if (converted !== undefined) return converted;

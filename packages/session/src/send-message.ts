@@ -1,4 +1,4 @@
-import { DotStuffer, MessageEncoder } from '@poplar/wire';
+import { CrlfNormalizer, DotStuffer } from '@poplar/wire';
 import type { MessageStream } from './contracts.js';
 import type { Session } from './session.js';
 
@@ -22,8 +22,8 @@ const noop = (): void => {};
  * last one. Reading stops as soon as TOP has its lines or the client goes away. Returns false when the message was
  * gone.
  *
- * A stream in CRLF form goes out as views of the store's chunks, split only where a line starts with "."; anything
- * else goes through the one-pass encoder.
+ * A stream in CRLF form goes out as views of the store's chunks, split only where a line starts with "."; stored
+ * bytes are first converted to CRLF form a chunk at a time (CrlfNormalizer), then go out the same way.
  */
 export async function sendMessage(
   session: Session,
@@ -50,26 +50,17 @@ export async function sendMessage(
     return false;
   }
   const channel = session.channel;
-  let encode: Encode;
-  let end: () => Buffer;
-  if (source.form === 'crlf') {
-    const stuffer = new DotStuffer({
-      ...(bodyLines === undefined ? {} : { bodyLines }),
-      ...(source.length === undefined ? {} : { length: source.length }),
-    });
-    encode = (chunk) => {
-      channel.queueAll(stuffer.push(chunk));
-      return stuffer.done;
-    };
-    end = () => stuffer.end();
-  } else {
-    const encoder = new MessageEncoder(bodyLines === undefined ? {} : { bodyLines });
-    encode = (chunk) => {
-      channel.queue(encoder.push(chunk));
-      return encoder.done;
-    };
-    end = () => encoder.end();
-  }
+  const crlf = source.form === 'crlf';
+  const stuffer = new DotStuffer({
+    ...(bodyLines === undefined ? {} : { bodyLines }),
+    ...(crlf && source.length !== undefined ? { length: source.length } : {}),
+  });
+  // Stored bytes are put in CRLF form first (in one pass, by the WebAssembly kernel), then stuffed alike.
+  const normalizer = crlf ? undefined : new CrlfNormalizer();
+  const encode: Encode = (chunk) => {
+    channel.queueAll(stuffer.push(normalizer === undefined ? chunk : normalizer.push(chunk)));
+    return stuffer.done;
+  };
   const recycle = source.recycle;
   try {
     channel.queue(head);
@@ -88,7 +79,7 @@ export async function sendMessage(
         throw new MessageStreamError(msn, { cause });
       }
     }
-    await session.reply(end());
+    await session.reply(stuffer.end());
   } finally {
     if (!next.done) await closeQuietly(iterator);
   }

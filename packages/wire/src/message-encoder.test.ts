@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { referenceEncode } from '../test/encoder-reference.js';
 import { ExactSizeCounter, exactSize } from './exact-size.js';
 import { MessageEncoder } from './message-encoder.js';
 
@@ -141,5 +142,38 @@ describe('MessageEncoder (TOP)', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('MessageEncoder against the byte-at-a-time reference', () => {
+  it('gives the same bytes for any message, split and count, RETR and TOP (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(messageBytes, anyBytes),
+        cuts,
+        fc.option(fc.nat({ max: 8 }), { nil: undefined }),
+        (msg, c, k) => {
+          const points = [...new Set(c.map((cut) => cut % (msg.length + 1)))].sort((a, b) => a - b);
+          const chunks = [...points, msg.length].map((p, i, all) => msg.subarray(i === 0 ? 0 : all[i - 1], p));
+          expect(encode(msg, c, k)).toEqual(referenceEncode(chunks, k));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('never returns a view of the chunk it was given, which the caller may reuse', () => {
+    const encoder = new MessageEncoder();
+    const chunk = Buffer.from('no bare line feeds here\r\n');
+    const out = encoder.push(chunk);
+    chunk.fill(0x78);
+    expect(out.toString()).toBe('no bare line feeds here\r\n');
+  });
+
+  it('converts large chunks of LF mail as the reference does', () => {
+    const lines = Array.from({ length: 20_000 }, (_, i) => (i % 7 === 0 ? `.line ${i}` : `line ${i} of the body`));
+    const message = Buffer.from(`Subject: big\n\n${lines.join('\n')}\n`);
+    expect(encode(message, [70_000, 300_000])).toEqual(referenceEncode([message]));
+    expect(encode(message, [65_536, 131_072], 9_000)).toEqual(referenceEncode([message], 9_000));
   });
 });

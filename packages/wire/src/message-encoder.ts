@@ -1,9 +1,6 @@
-import { asBuffer } from './as-buffer.js';
-import { copyInto } from './copy-into.js';
+import { CrlfNormalizer } from './crlf-normalizer.js';
+import { DotStuffer } from './dot-stuffer.js';
 
-const LF = 0x0a;
-const CR = 0x0d;
-const DOT = 0x2e;
 const EMPTY = Buffer.alloc(0);
 const CRLF = Buffer.from('\r\n');
 
@@ -23,111 +20,34 @@ export interface MessageEncoderOptions {
  * Bytes other than LF pass through untouched: a bare CR stays a bare CR and NUL stays NUL (changing them would make
  * the bytes differ from the stored message and from the size that LIST reported). The size rule that matches this
  * encoder is `exactSize()`.
+ *
+ * It is CrlfNormalizer (the WebAssembly kernel) followed by DotStuffer (a native search for line-start dots), with
+ * each chunk's output joined into one new buffer; a sender that can write several buffers at once can use the two
+ * directly and skip that copy.
  */
 export class MessageEncoder {
-  #atLineStart = true;
-  #prevCr = false;
-  /** TOP state: still in the header section; body lines left; the current line's length so far. */
-  readonly #top: boolean;
-  #inHeaders = true;
-  #bodyLeft: number;
-  #lineLength = 0;
-  #lineIsCr = false;
-  #done = false;
+  readonly #normalizer = new CrlfNormalizer();
+  readonly #stuffer: DotStuffer;
 
   constructor(options: MessageEncoderOptions = {}) {
-    this.#top = options.bodyLines !== undefined;
-    this.#bodyLeft = options.bodyLines ?? 0;
+    this.#stuffer = new DotStuffer(options.bodyLines === undefined ? {} : { bodyLines: options.bodyLines });
   }
 
   /** True once TOP has sent all it should: the caller can stop reading the message. */
   get done(): boolean {
-    return this.#done;
+    return this.#stuffer.done;
   }
 
+  /** The output for `chunk`, in a buffer of its own (never a view of `chunk`, which the caller may reuse). */
   push(chunk: Uint8Array): Buffer {
-    if (this.#done || chunk.length === 0) return EMPTY;
-    const input = asBuffer(chunk);
-    return this.#top ? this.#encodeTop(input) : this.#encodeAll(input);
+    if (this.done || chunk.length === 0) return EMPTY;
+    const pieces = this.#stuffer.push(this.#normalizer.push(chunk));
+    return pieces.length === 1 ? Buffer.from(pieces[0]!) : Buffer.concat(pieces);
   }
 
   /** The final bytes: CRLF when the last line was not terminated, then the "." CRLF terminator. */
   end(): Buffer {
-    const close = this.#atLineStart ? '.\r\n' : '\r\n.\r\n';
-    this.#done = true;
-    this.#atLineStart = true;
-    return Buffer.from(close);
-  }
-
-  #encodeAll(input: Buffer): Buffer {
-    // Worst case every byte is a LF that gains a CR, plus one doubled dot.
-    const out = Buffer.allocUnsafe(input.length * 2 + 1);
-    let o = 0;
-    let i = 0;
-    const n = input.length;
-    while (i < n) {
-      if (this.#atLineStart) {
-        if (input[i] === DOT) out[o++] = DOT;
-        this.#atLineStart = false;
-      }
-      const lf = input.indexOf(LF, i);
-      if (lf < 0) {
-        o += copyInto(out, o, input, i, n);
-        this.#prevCr = input[n - 1] === CR;
-        return out.subarray(0, o);
-      }
-      o += copyInto(out, o, input, i, lf);
-      if (!(lf > 0 ? input[lf - 1] === CR : this.#prevCr)) out[o++] = CR;
-      out[o++] = LF;
-      this.#atLineStart = true;
-      this.#prevCr = false;
-      i = lf + 1;
-    }
-    return out.subarray(0, o);
-  }
-
-  #encodeTop(input: Buffer): Buffer {
-    const out = Buffer.allocUnsafe(input.length * 2 + 1);
-    let o = 0;
-    let i = 0;
-    const n = input.length;
-    while (i < n && !this.#done) {
-      if (this.#atLineStart) {
-        if (input[i] === DOT) out[o++] = DOT;
-        this.#atLineStart = false;
-        this.#lineLength = 0;
-        this.#lineIsCr = false;
-      }
-      const lf = input.indexOf(LF, i);
-      const stop = lf < 0 ? n : lf;
-      if (stop > i) {
-        this.#lineIsCr = this.#lineLength === 0 && stop - i === 1 && input[i] === CR;
-        this.#lineLength += stop - i;
-      }
-      o += copyInto(out, o, input, i, stop);
-      if (lf < 0) {
-        this.#prevCr = input[n - 1] === CR;
-        break;
-      }
-      if (!(lf > 0 ? input[lf - 1] === CR : this.#prevCr)) out[o++] = CR;
-      out[o++] = LF;
-      this.#atLineStart = true;
-      this.#prevCr = false;
-      i = lf + 1;
-      this.#lineEnded();
-    }
-    return out.subarray(0, o);
-  }
-
-  #lineEnded(): void {
-    if (this.#inHeaders) {
-      const blank = this.#lineLength === 0 || (this.#lineLength === 1 && this.#lineIsCr);
-      if (!blank) return;
-      this.#inHeaders = false;
-    } else {
-      this.#bodyLeft--;
-    }
-    if (this.#bodyLeft <= 0) this.#done = true;
+    return this.#stuffer.end();
   }
 }
 
