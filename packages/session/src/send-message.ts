@@ -10,9 +10,6 @@ export class MessageStreamError extends Error {
   }
 }
 
-/** Turns one chunk of the stored message into queued output; true once TOP has all its lines. */
-type Encode = (chunk: Uint8Array) => boolean;
-
 const noop = (): void => {};
 
 /**
@@ -57,7 +54,8 @@ export async function sendMessage(
   });
   // Stored bytes are put in CRLF form first (in one pass, by the WebAssembly kernel), then stuffed alike.
   const normalizer = crlf ? undefined : new CrlfNormalizer();
-  const encode: Encode = (chunk) => {
+  // Queues one chunk's output; true once TOP has all its lines.
+  const encode = (chunk: Uint8Array): boolean => {
     channel.queueAll(stuffer.push(normalizer === undefined ? chunk : normalizer.push(chunk)));
     return stuffer.done;
   };
