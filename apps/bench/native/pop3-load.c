@@ -187,7 +187,6 @@ typedef struct {
 static session_t *sessions;
 static int epoll_fd;
 static unsigned char read_buffer[READ_BUFFER];
-static int big_emitted;
 
 static int fail(session_t *s, const char *kind, const char *format, ...) {
   va_list args;
@@ -697,7 +696,6 @@ static int reply_done(session_t *s, const char *text) {
         emit("S %lld\n", (long long)at);
         emit("D {\"user\":\"%s\",\"msn\":%zu,\"size\":%llu,\"retrievals\":[%s]}\n", account->name, s->fetch_index + 1,
              (unsigned long long)s->expected, s->retrievals_len > 0 ? s->retrievals : "");
-        big_emitted = 1;
         s->done = 1;
       } else {
         emit("L SESSION %lld %lld\n", (long long)(mono_us() - s->session_started_us), (long long)at);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as tick } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
+import { benchOptions } from '../../test/bench-options.js';
 import { writeCorpus } from '../corpus/corpus-writer.js';
 import { crc32c } from '../corpus/crc32c.js';
 import { corpusSource } from '../responder/mailbox-source.js';
@@ -17,31 +18,9 @@ import { type BenchOptions, runBench } from './run-bench.js';
 const cleanup: (() => Promise<unknown>)[] = [];
 afterAll(() => Promise.all(cleanup.map((step) => step())));
 
+/** One session fetching user1's maildrop once, with the given client. */
 function options(port: number, client: ClientKind, overrides: Partial<BenchOptions> = {}): BenchOptions {
-  return {
-    scenario: 'retr-all',
-    client,
-    address: { host: '127.0.0.1', port, tls: 'none', timeoutMs: 2000 },
-    auth: 'user',
-    userPattern: 'user%d',
-    passwordPattern: 'secret',
-    users: 1,
-    firstUser: 1,
-    concurrency: 1,
-    workers: 1,
-    threads: false,
-    warmupMs: 0,
-    durationMs: 10_000,
-    once: true,
-    requireChecksum: true,
-    maxErrors: 100,
-    intervalMs: 250,
-    progress: false,
-    bigRepeat: 3,
-    idle: { sessions: 1, holdMs: 100 },
-    delivery: { seed: 't', concurrency: 1 },
-    ...overrides,
-  };
+  return benchOptions(port, { client, users: 1, concurrency: 1, durationMs: 10_000, once: true, ...overrides });
 }
 
 /** A message with CRLF lines and a header carrying the SHA-256 of the body (and its CRC-32C, when asked). */

@@ -2,14 +2,14 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { TlsMode } from '../client/pop3-client.js';
+import { benchOptions } from '../../test/bench-options.js';
 import { writeCorpus } from '../corpus/corpus-writer.js';
 import { encodeMailbox } from '../responder/encoded-mailbox.js';
 import { corpusSource, type MailboxSource, syntheticSource } from '../responder/mailbox-source.js';
 import { type Responder, type ResponderTls, startResponder } from '../responder/responder.js';
 import type { BigOutcome } from '../scenarios/big.js';
 import type { IdleOutcome } from '../scenarios/idle.js';
-import { type BenchOptions, runBench } from './run-bench.js';
+import { runBench } from './run-bench.js';
 
 const fixtures = new URL('../../test/fixtures/', import.meta.url);
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -27,31 +27,7 @@ async function tempDir(): Promise<string> {
   return dir;
 }
 
-function options(port: number, overrides: Partial<BenchOptions> = {}, tls: TlsMode = 'none'): BenchOptions {
-  return {
-    scenario: 'retr-all',
-    address: { host: '127.0.0.1', port, tls, timeoutMs: 5000 },
-    auth: 'user',
-    userPattern: 'user%d',
-    passwordPattern: 'secret',
-    users: 4,
-    firstUser: 1,
-    concurrency: 4,
-    workers: 1,
-    threads: false,
-    warmupMs: 0,
-    durationMs: 1000,
-    once: false,
-    requireChecksum: true,
-    maxErrors: 100,
-    intervalMs: 250,
-    progress: false,
-    bigRepeat: 3,
-    idle: { sessions: 10, holdMs: 100 },
-    delivery: { seed: 't', concurrency: 2 },
-    ...overrides,
-  };
-}
+const options = benchOptions;
 
 const synthetic = syntheticSource('mixed', 20, 'e2e');
 
