@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, symlink, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MessageStream, Store } from '@poplar/session';
 import { createSessionEngine } from '@poplar/session';
@@ -147,14 +147,33 @@ describe.each([true, false])('CRLF form of messages (blockingReads: %s)', (block
     expect(await cacheFiles()).toEqual([unique]);
   });
 
-  it('reads null for a message removed behind the session even when its cache is there', async () => {
+  it.each([
+    true,
+    false,
+  ])('reads null for a message removed behind the session even when its cache is there (watchChanges: %s)', async (watchChanges) => {
+    const watching = createMaildirStore({ mailRoot: dir.path, blockingReads, crlfCacheAfterReads: 1, watchChanges });
     await foreign(1, 'gone\n');
-    const warm = await open();
+    const warm = await open(watching);
     await readAll(await warm.read(0, signal()));
     await warm.release();
-    const drop = await open();
+    const drop = await open(watching);
+    expect(await readAll(await drop.read(0, signal()))).toBe('gone\r\n');
     await unlink(join(maildir, 'cur', (await readdir(join(maildir, 'cur')))[0]!));
+    // A watch sees the removal once the event loop has taken the kernel's event: within a turn of it.
+    await new Promise(setImmediate);
     expect(await drop.read(0, signal())).toBeNull();
+    await drop.release();
+  });
+
+  it('reads the cached form of a message another program re-flagged while the session was open', async () => {
+    const unique = await foreign(1, 'flagged\n');
+    await readAll(await (await open()).read(0, signal()));
+    const drop = await open();
+    await rename(join(maildir, 'cur', `${unique}:2,S`), join(maildir, 'cur', `${unique}:2,RS`));
+    await new Promise(setImmediate);
+    expect(await readAll(await drop.read(0, signal()))).toBe('flagged\r\n');
+    expect(await cacheFiles()).toEqual([unique]);
+    await drop.release();
   });
 
   it('with crlfCache: false, converts as it reads and writes nothing, small and large messages alike', async () => {

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, unlinkSync } from 'node:fs';
 import { type FileHandle, lstat, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CrlfNormalizer } from '@poplar/wire';
 import { ensureDirectory } from './ensure-maildir.js';
 import { errnoOf } from './maildir-error.js';
 import { mapLimit } from './map-limit.js';
-import { closeQuietly, type OpenFile, openMessageFile, readChunks } from './message-file.js';
+import { closeQuietly, type OpenFile, openMessageFile, openMessageFileNow, readChunks } from './message-file.js';
 
 /**
  * The folder inside a Maildir that holds the CRLF form of messages stored with LF by other software, one file per
@@ -42,11 +42,13 @@ export function cachePath(maildir: string, unique: string): string {
   return join(maildir, CRLF_CACHE_DIR, unique);
 }
 
+export type CacheFolderState = 'ready' | 'absent' | 'refused';
+
 /**
  * Whether the cache folder can be used: 'ready', 'absent' (the first build creates it) or 'refused' when it is a
  * symlink or not a directory (a file opened through it could be outside the Maildir).
  */
-export async function cacheFolderState(maildir: string): Promise<'ready' | 'absent' | 'refused'> {
+export async function cacheFolderState(maildir: string): Promise<CacheFolderState> {
   try {
     const stats = await lstat(join(maildir, CRLF_CACHE_DIR));
     return stats.isDirectory() ? 'ready' : 'refused';
@@ -56,24 +58,36 @@ export async function cacheFolderState(maildir: string): Promise<'ready' | 'abse
 }
 
 /**
- * Opens the cached CRLF form of a message when it is there and whole: a regular file of exactly `size` octets, the
- * message's exact size. A file of another size (a build cut short by a crash, a stale form) is removed so that it
- * gets rebuilt. Never throws: without a usable cache the message is read from its own file.
+ * Opens the cached CRLF form of a message (its cachePath) when it is there and whole: a regular file of exactly
+ * `size` octets, the message's exact size. A file of another size (a build cut short by a crash, a stale form) is
+ * removed so that it gets rebuilt. Never throws: without a usable cache the message is read from its own file.
  */
-export async function openCache(
-  maildir: string,
-  unique: string,
-  size: number,
-  blocking: boolean,
-): Promise<OpenFile | null> {
-  const path = cachePath(maildir, unique);
+export async function openCache(path: string, size: number): Promise<OpenFile | null> {
   try {
-    const file = await openMessageFile(path, blocking);
-    if (file === null || file.size === size) return file;
-    closeQuietly(file.fd);
-    await unlink(path).catch(() => undefined);
+    return ofSize(await openMessageFile(path), path, size);
   } catch {
     // Unreadable: fall back to the message itself.
+    return null;
+  }
+}
+
+/** openCache with blocking calls (openMessageFileNow), answered at once. */
+export function openCacheNow(path: string, size: number): OpenFile | null {
+  try {
+    return ofSize(openMessageFileNow(path), path, size);
+  } catch {
+    return null;
+  }
+}
+
+/** `file` when it has `size` octets; otherwise it is closed and removed. */
+function ofSize(file: OpenFile | null, path: string, size: number): OpenFile | null {
+  if (file === null || file.size === size) return file;
+  closeQuietly(file.fd);
+  try {
+    unlinkSync(path);
+  } catch {
+    // Gone already, or not ours to remove: it is never used anyway.
   }
   return null;
 }

@@ -3,18 +3,20 @@ import { lstat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Maildrop, MessageStream } from '@poplar/session';
 import {
+  type CacheFolderState,
   cacheFolderState,
   cachePath,
   keepOnThisRead,
   normalizedStream,
   openCache,
+  openCacheNow,
   removeCaches,
 } from './crlf-cache.js';
 import { errnoOf, ioError } from './maildir-error.js';
 import { FOLDERS, locateMessages, uniqueOf } from './maildir-scan.js';
+import type { MaildirWatch } from './maildir-watch.js';
 import { mapLimit } from './map-limit.js';
 import {
-  closeQuietly,
   convertedFileStream,
   crlfFileStream,
   type OpenFile,
@@ -45,10 +47,17 @@ export interface SnapshotReadOptions {
   readonly crlfCacheAfterReads: number;
   /** Open, stat and read messages with blocking calls instead of the thread pool (see openMessageFile). */
   readonly blockingReads: boolean;
+  /** Watch the Maildir while the snapshot is open (MaildirWatch), so that cached reads need not check each message. */
+  readonly watchChanges: boolean;
 }
 
 /** How snapshots read unless told otherwise: what MaildirStoreOptions documents as the defaults. */
-export const DEFAULT_READ: SnapshotReadOptions = { crlfCache: true, crlfCacheAfterReads: 2, blockingReads: true };
+export const DEFAULT_READ: SnapshotReadOptions = {
+  crlfCache: true,
+  crlfCacheAfterReads: 2,
+  blockingReads: true,
+  watchChanges: true,
+};
 
 /**
  * A Maildir maildrop fixed at login. Numbers live in typed arrays and file names in one joined string, so a listing
@@ -64,6 +73,8 @@ export class MaildirSnapshot implements Maildrop {
   readonly #maildir: string;
   /** The Maildir path ending in "/": message paths are built by concatenation, once per read. */
   readonly #base: string;
+  /** The cache folder's path ending in "/". */
+  readonly #cacheBase: string;
   readonly #listing: Listing;
   readonly #read: SnapshotReadOptions;
   /** Where messages went after another program moved them (rare, so made on first need: most sessions idle). */
@@ -71,12 +82,18 @@ export class MaildirSnapshot implements Maildrop {
   /** Cache files still being finished; release() waits for them. */
   #finishing: Set<Promise<void>> | undefined;
   /** The cache folder's state, looked up once and again after each build. */
-  #cacheState: ReturnType<typeof cacheFolderState> | undefined;
+  #cacheState: CacheFolderState | undefined;
+  #cacheLookup: Promise<CacheFolderState> | undefined;
   #released = false;
 
-  constructor(maildir: string, listing: Listing, options: SnapshotReadOptions = DEFAULT_READ) {
+  /** Set when the Maildir is watched: while it shows no change, every message is where the listing has it. */
+  readonly #watch: MaildirWatch | undefined;
+
+  constructor(maildir: string, listing: Listing, options: SnapshotReadOptions = DEFAULT_READ, watch?: MaildirWatch) {
     this.#maildir = maildir;
+    this.#watch = watch;
     this.#base = join(maildir, '/');
+    this.#cacheBase = cachePath(maildir, '/');
     this.#listing = listing;
     this.#read = options;
     this.count = listing.uids.length;
@@ -100,15 +117,16 @@ export class MaildirSnapshot implements Maildrop {
     const cacheable = this.#read.crlfCache && !Number.isNaN(exact);
     // Listed with a stored size other than its exact size: stored with LF, so its CRLF form may be cached.
     if (cacheable && this.#listing.storedSizes[index] !== exact && (await this.#cacheFolder()) === 'ready') {
-      // Both at once: the cache answers only for a message that is still there.
-      const opening = openCache(this.#maildir, unique, exact, this.#read.blockingReads);
-      const present = await this.#present(index).catch(async (err: unknown) => {
-        await opening.then((cached) => cached !== null && closeQuietly(cached.fd));
-        throw err;
-      });
-      const cached = await opening;
-      if (cached !== null && !present) closeQuietly(cached.fd);
+      // The cache answers only for a message that is still there: certainly so while the watch shows no change.
+      // With blocking reads, the common case (the message where it was listed, its form cached) is answered
+      // without waiting for anything.
+      const blocking = this.#read.blockingReads;
+      const present =
+        this.#watch?.unchanged === true ||
+        ((blocking ? this.#listedFileNow(index) : undefined) ?? (await this.#present(index)));
       if (!present) return null;
+      const path = this.#cacheBase + unique;
+      const cached = blocking ? openCacheNow(path, exact) : await openCache(path, exact);
       if (cached !== null) return crlfFileStream(cached, signal);
     }
     const file = await this.#open(index);
@@ -119,7 +137,7 @@ export class MaildirSnapshot implements Maildrop {
     const keep =
       cacheable &&
       (await this.#cacheFolder()) !== 'refused' &&
-      keepOnThisRead(cachePath(this.#maildir, unique), this.#read.crlfCacheAfterReads);
+      keepOnThisRead(this.#cacheBase + unique, this.#read.crlfCacheAfterReads);
     if (!keep) {
       const converted = convertedFileStream(file, exact, signal);
       if (converted !== undefined) return converted;
@@ -131,6 +149,7 @@ export class MaildirSnapshot implements Maildrop {
       void done.then(() => {
         finishing.delete(done);
         this.#cacheState = undefined;
+        this.#cacheLookup = undefined;
       });
     });
     return stream(chunks, undefined, undefined);
@@ -180,6 +199,7 @@ export class MaildirSnapshot implements Maildrop {
   /** Ends the session's use; waits for cache files still being finished, so none is cut off at exit. */
   async release(): Promise<void> {
     this.#released = true;
+    this.#watch?.release();
     await Promise.all(this.#finishing ?? []);
   }
 
@@ -206,9 +226,17 @@ export class MaildirSnapshot implements Maildrop {
     return this.#moved?.get(index) ?? `${FOLDERS[this.#listing.folders[index] as 0 | 1]}/${this.#name(index)}`;
   }
 
-  #cacheFolder(): ReturnType<typeof cacheFolderState> {
-    this.#cacheState ??= cacheFolderState(this.#maildir);
-    return this.#cacheState;
+  /** The cache folder's state; at once (not a promise) once it is known, so a read need not wait for it. */
+  #cacheFolder(): CacheFolderState | Promise<CacheFolderState> {
+    if (this.#cacheState !== undefined) return this.#cacheState;
+    if (this.#cacheLookup !== undefined) return this.#cacheLookup;
+    const lookup = cacheFolderState(this.#maildir).then((state) => {
+      // A build may have finished meanwhile: its own lookup counts then.
+      if (this.#cacheLookup === lookup) this.#cacheState = state;
+      return state;
+    });
+    this.#cacheLookup = lookup;
+    return lookup;
   }
 
   /** Opens the message where it is now (another program may have moved it); null when it is gone. */
@@ -219,6 +247,18 @@ export class MaildirSnapshot implements Maildrop {
     if (file !== null) return file;
     const found = await this.#relocate(index, path);
     return found === undefined ? null : openMessageFile(this.#base + found, blocking);
+  }
+
+  /**
+   * With a blocking lstat(): true when the message is a regular file where it was listed, false when something
+   * else is there; undefined when nothing is, so it may have moved (#present looks for it).
+   */
+  #listedFileNow(index: number): boolean | undefined {
+    try {
+      return lstatSync(this.#base + this.#path(index), { throwIfNoEntry: false })?.isFile();
+    } catch (err) {
+      throw ioError(err, `cannot stat ${this.#path(index)}`);
+    }
   }
 
   /** Whether the message is still there as a regular file, moved or not. */

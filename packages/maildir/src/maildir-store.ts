@@ -42,6 +42,13 @@ export interface MaildirStoreOptions {
    */
   readonly blockingReads?: boolean;
   /**
+   * Watch the cur/ and new/ folders of each open Maildir (inotify, one watch per Maildir and process), so that a
+   * read of a message's cached CRLF form skips checking that the message is still there while nothing changed.
+   * Default true; only Maildirs on local file systems are watched (not NFS, SMB or FUSE, whose changes made on
+   * other machines inotify does not see), the others are checked on every read.
+   */
+  readonly watchChanges?: boolean;
+  /**
    * Messages, over all Maildirs, whose listings are kept to be shared by concurrent sessions and reused by later
    * opens while the Maildir is unchanged. Default 500 000 (about 100 bytes each, with a 50-character file name);
    * 0 turns the cache off, and every open then reads the folders and the UID list.
@@ -66,6 +73,7 @@ export function createMaildirStore(options: MaildirStoreOptions): Store {
     crlfCache: options.crlfCache ?? DEFAULT_READ.crlfCache,
     crlfCacheAfterReads: options.crlfCacheAfterReads ?? DEFAULT_READ.crlfCacheAfterReads,
     blockingReads: options.blockingReads ?? DEFAULT_READ.blockingReads,
+    watchChanges: options.watchChanges ?? DEFAULT_READ.watchChanges,
   };
   const maxListed = options.listingCache ?? LISTING_CACHE;
   const listings = maxListed > 0 ? new ListingCache(maxListed) : undefined;

@@ -104,6 +104,13 @@ describe('crlfFileStream', () => {
     expect(Buffer.from(c!).toString()).toBe('third message\r\n');
   });
 
+  it('hands over a small file read with blocking calls whole, and larger or thread-pool reads as chunks only', async () => {
+    const small = await stream('whole message\r\n');
+    expect(Buffer.from(small.whole!).toString()).toBe('whole message\r\n');
+    expect((await stream('pooled read\r\n', false)).whole).toBeUndefined();
+    expect((await stream(Buffer.alloc(300 * 1024, 'large\r\n'))).whole).toBeUndefined();
+  });
+
   it('reads large files and thread-pool reads into pooled chunks too, each given back on its own', async () => {
     const content = Buffer.alloc(600 * 1024, 'large\r\n');
     for (const blocking of [true, false]) {

@@ -23,23 +23,43 @@ export interface OpenFile {
  * file; other failures throw a MaildirError. fstat() of a file just opened answers from memory, so it is made at
  * once.
  *
- * `blocking` opens and later reads it with blocking calls on the calling thread. For mail in the page cache that
- * is several times cheaper than a round trip through the thread pool, which costs more than the copy itself; the
- * price is that a read from a slow disk or a network file system stalls every session of the process meanwhile.
+ * `blocking` opens and later reads it with blocking calls on the calling thread (openMessageFileNow). For mail in
+ * the page cache that is several times cheaper than a round trip through the thread pool, which costs more than
+ * the copy itself; the price is that a read from a slow disk or a network file system stalls every session of the
+ * process meanwhile.
  */
 export async function openMessageFile(path: string, blocking = false): Promise<OpenFile | null> {
+  if (blocking) return openMessageFileNow(path);
   let fd: number;
   try {
-    fd = blocking
-      ? openSync(path, READ_FLAGS)
-      : await new Promise<number>((resolve, reject) => {
-          open(path, READ_FLAGS, (err, opened) => (err ? reject(err) : resolve(opened)));
-        });
+    fd = await new Promise<number>((resolve, reject) => {
+      open(path, READ_FLAGS, (err, opened) => (err ? reject(err) : resolve(opened)));
+    });
   } catch (err) {
-    const errno = errnoOf(err);
-    if (errno === 'ENOENT' || errno === 'ELOOP') return null;
-    throw ioError(err, `cannot open ${path}`);
+    return openFailed(err, path);
   }
+  return regularFile(fd, path, false);
+}
+
+/** openMessageFile with blocking calls, answered at once: a file to be read with blocking calls. */
+export function openMessageFileNow(path: string): OpenFile | null {
+  let fd: number;
+  try {
+    fd = openSync(path, READ_FLAGS);
+  } catch (err) {
+    return openFailed(err, path);
+  }
+  return regularFile(fd, path, true);
+}
+
+function openFailed(err: unknown, path: string): null {
+  const errno = errnoOf(err);
+  if (errno === 'ENOENT' || errno === 'ELOOP') return null;
+  throw ioError(err, `cannot open ${path}`);
+}
+
+/** The file just opened as `fd` when it is a regular file; closed and null otherwise. */
+function regularFile(fd: number, path: string, blocking: boolean): OpenFile | null {
   try {
     const stats = fstatSync(fd);
     if (stats.isFile()) return { fd, size: stats.size, blocking };
@@ -126,7 +146,9 @@ export function readChunks(file: OpenFile, signal?: AbortSignal, pooled = false)
  * the garbage collector most of its work. A small file read with blocking calls is read whole at once.
  */
 export function crlfFileStream(file: OpenFile, signal: AbortSignal): MessageStream {
-  return stream(readChunks(file, signal, true), recycleChunk, file.size);
+  if (!file.blocking || file.size > CHUNK) return stream(readChunks(file, signal, true), recycleChunk, file.size);
+  const read = wholeFile(file, signal, true);
+  return stream(read.chunks, recycleChunk, file.size, read.data);
 }
 
 /**
@@ -184,9 +206,9 @@ export function convertedFileStream(file: OpenFile, expected: number, signal: Ab
   const converted = length >= 0 ? output.subarray(0, length) : normalize(read.data);
   // The read memory goes back only once nothing is read from it any more.
   recycleChunk(read.data);
-  if (length >= 0) return stream(oneChunk(converted, signal), recycleChunk, length);
+  if (length >= 0) return stream(oneChunk(converted, signal), recycleChunk, length, converted);
   giveBack(output);
-  return stream(oneChunk(converted, signal), undefined, converted.length);
+  return stream(oneChunk(converted, signal), undefined, converted.length, converted);
 }
 
 function normalize(data: Buffer): Buffer {
@@ -194,13 +216,17 @@ function normalize(data: Buffer): Buffer {
   return Buffer.concat([normalizer.push(data), normalizer.end()]);
 }
 
-/** A stream in CRLF form; every one is made here with the same shape, so the session's accesses stay monomorphic. */
+/**
+ * A stream in CRLF form, with all of its bytes when they are `whole` in memory already; every one is made here with
+ * the same shape, so the session's accesses stay monomorphic.
+ */
 export function stream(
   chunks: AsyncIterator<Uint8Array>,
   recycle: ((chunk: Uint8Array) => void) | undefined,
   length: number | undefined,
+  whole?: Uint8Array,
 ): MessageStream {
-  return { form: 'crlf', length, [Symbol.asyncIterator]: () => chunks, recycle };
+  return { form: 'crlf', length, whole, [Symbol.asyncIterator]: () => chunks, recycle };
 }
 
 /** Reads up to file.size bytes into `buffer` with blocking calls; fewer when the file has shrunk since it opened. */

@@ -7,6 +7,7 @@ import type { ListingCache } from './listing-cache.js';
 import { errnoOf, ioError } from './maildir-error.js';
 import { FOLDERS, folderOf, type MaildirScan, scanMaildir, uniqueOf } from './maildir-scan.js';
 import { DEFAULT_READ, type Listing, MaildirSnapshot, type SnapshotReadOptions } from './maildir-snapshot.js';
+import { MaildirWatch } from './maildir-watch.js';
 import { mapLimit } from './map-limit.js';
 import { messageChunks } from './message-file.js';
 import { readUidList, UID_LIST_LOCK, type UidEntry, type UidList, writeUidList } from './uid-list.js';
@@ -31,26 +32,38 @@ const STALE_LIMIT = 256;
  * listing cache, an unchanged Maildir reuses the listing of an earlier open (three stat() calls, nothing read).
  */
 export async function takeSnapshot(maildir: string, options: SnapshotOptions): Promise<MaildirSnapshot> {
-  const exact = options.calculator.exact;
   const read = options.read ?? DEFAULT_READ;
+  // Started before anything is read, so that a change made meanwhile counts.
+  const watch = read.watchChanges ? MaildirWatch.start(maildir) : undefined;
+  try {
+    const listing = await listingOf(maildir, options);
+    return new MaildirSnapshot(maildir, listing, read, watch);
+  } catch (err) {
+    watch?.release();
+    throw err;
+  }
+}
+
+async function listingOf(maildir: string, options: SnapshotOptions): Promise<Listing> {
+  const exact = options.calculator.exact;
   const listings = options.listings;
   // Taken before anything is read: a change made while reading then shows as a different stamp next time.
   const stamp = await listings?.stamp(maildir);
   const cached = stamp === undefined ? undefined : listings!.get(maildir, stamp);
-  if (cached !== undefined) return new MaildirSnapshot(maildir, cached, read);
+  if (cached !== undefined) return cached;
   const list = await readUidList(maildir);
   const scan = await scanMaildir(maildir);
   const listing = match(list, scan, exact, true);
   if (listing !== undefined) {
     if (stamp !== undefined && scan.stable) listings!.set(maildir, stamp, listing);
-    return new MaildirSnapshot(maildir, listing, read);
+    return listing;
   }
   const lock = await acquireDotLock(join(maildir, UID_LIST_LOCK), options.lock);
   try {
     const list = await readUidList(maildir);
     const scan = await scanMaildir(maildir);
     if (await update(maildir, list, scan, options.calculator)) await writeUidList(maildir, list);
-    return new MaildirSnapshot(maildir, match(list, scan, exact, false)!, read);
+    return match(list, scan, exact, false)!;
   } finally {
     await lock.release();
   }

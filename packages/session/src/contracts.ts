@@ -117,6 +117,11 @@ export interface MessageStream extends AsyncIterable<Uint8Array> {
   readonly form?: 'crlf';
   readonly length?: number | undefined;
   /**
+   * All of the message, when the store has already read it: the session sends these bytes and does not iterate the
+   * stream. They follow `form` like the chunks would, and `recycle` is called for them.
+   */
+  readonly whole?: Uint8Array | undefined;
+  /**
    * Called once for each chunk the stream yielded, after the connection is done with it: the store may then reuse
    * its memory. Never called for a chunk that was not written (the send failed, or the chunk was read ahead and not
    * needed): the garbage collector has it then.

@@ -86,6 +86,47 @@ describe('sending messages in CRLF form', () => {
   });
 });
 
+describe('messages the store has read whole', () => {
+  it('RETR and TOP send `whole` as they would send the stream, without iterating it, and give it back', async () => {
+    const message = `Subject: whole\r\n\r\n${'.dot\r\nline\r\n'.repeat(50)}`;
+    const commands = ['RETR 1', 'TOP 1 3', 'TOP 1 99999999'];
+    const streamed = await transcript({ users: { alice: [message] }, crlfForm: true }, commands);
+    const f = fixture({ users: { alice: [message] }, crlfForm: true });
+    const recycled: Uint8Array[] = [];
+    const open = f.store.open.bind(f.store);
+    f.store.open = async (identity, ctx) => {
+      const drop = await open(identity, ctx);
+      drop.read = async () => ({
+        form: 'crlf',
+        length: message.length,
+        whole: Buffer.from(message, 'latin1'),
+        [Symbol.asyncIterator]: () => {
+          throw new Error('iterated');
+        },
+        recycle: (chunk: Uint8Array) => recycled.push(chunk),
+      });
+      return drop;
+    };
+    const s = await f.login();
+    s.send(...commands, 'QUIT');
+    const received: Buffer[] = [];
+    for await (const chunk of s.client) received.push(chunk as Buffer);
+    expect(Buffer.concat(received).toString('latin1')).toBe(streamed.toString('latin1'));
+    expect(recycled.map((chunk) => Buffer.from(chunk).toString('latin1'))).toEqual(Array(3).fill(message));
+  });
+
+  it('writes the terminator with the last bytes of a message of known length, not on its own', async () => {
+    const message = `Subject: long\r\n\r\n${'a line of the body\r\n'.repeat(5000)}`;
+    const f = fixture({ users: { alice: [message] }, chunkSize: 256 * 1024, crlfForm: true });
+    const s = await f.login();
+    const writes = recordWrites(s.server);
+    s.send('RETR 1');
+    expect(await s.multiline()).toHaveLength(5003);
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.at(-1)!.toString('latin1')).toBe('.\r\n');
+  });
+});
+
 describe('recycling the stored chunks', () => {
   /** Alice's store, with streams that report their recycling and, with `failAfter`, fail after that many chunks. */
   function recyclingFixture(failAfter?: number) {

@@ -16,8 +16,8 @@ const noop = (): void => {};
  * Streams a message for RETR (`bodyLines` undefined) or TOP: `head` first, then the message chunk by chunk under
  * backpressure, then the terminator. The first chunk is read before `head` is sent, so a message that is gone (read
  * resolves null or fails at once) still gets a clean -ERR. The next chunk is read while the connection takes the
- * last one. Reading stops as soon as TOP has its lines or the client goes away. Returns false when the message was
- * gone.
+ * last one. Reading stops as soon as TOP has its lines or the client goes away. A stream that has all of the message
+ * already (`whole`) is not iterated. Returns false when the message was gone.
  *
  * A stream in CRLF form goes out as views of the store's chunks, split only where a line starts with "."; stored
  * bytes are first converted to CRLF form a chunk at a time (CrlfNormalizer), then go out the same way.
@@ -30,7 +30,7 @@ export async function sendMessage(
   bodyLines?: number,
 ): Promise<boolean> {
   let source: MessageStream;
-  let iterator: AsyncIterator<Uint8Array>;
+  let iterator: AsyncIterator<Uint8Array> | undefined;
   let next: IteratorResult<Uint8Array>;
   try {
     const found = await session.maildrop!.read(index, session.signal);
@@ -39,8 +39,12 @@ export async function sendMessage(
       return false;
     }
     source = found;
-    iterator = source[Symbol.asyncIterator]();
-    next = await iterator.next();
+    if (source.whole === undefined) {
+      iterator = source[Symbol.asyncIterator]();
+      next = await iterator.next();
+    } else {
+      next = { done: false, value: source.whole };
+    }
   } catch (error) {
     session.emit({ type: 'error', error });
     await session.reject('POP3_ERR_MESSAGE_GONE', msn);
@@ -48,9 +52,10 @@ export async function sendMessage(
   }
   const channel = session.channel;
   const crlf = source.form === 'crlf';
+  const length = crlf ? source.length : undefined;
   const stuffer = new DotStuffer({
     ...(bodyLines === undefined ? {} : { bodyLines }),
-    ...(crlf && source.length !== undefined ? { length: source.length } : {}),
+    ...(length === undefined ? {} : { length }),
   });
   // Stored bytes are put in CRLF form first (in one pass, by the WebAssembly kernel), then stuffed alike.
   const normalizer = crlf ? undefined : new CrlfNormalizer();
@@ -60,17 +65,20 @@ export async function sendMessage(
     return stuffer.done;
   };
   const recycle = source.recycle;
+  let queued = 0;
   try {
     channel.queue(head);
     while (!next.done) {
       const chunk = next.value;
       const topDone = encode(chunk);
       if (recycle !== undefined) channel.whenWritten(() => recycle(chunk));
-      if (topDone) break;
+      queued += chunk.length;
+      if (topDone || iterator === undefined) break;
       const reading = iterator.next();
       // Awaited below; a failure while the connection is being written to must not go unhandled meanwhile.
       reading.catch(noop);
-      await channel.flushIfFull();
+      // After the last chunk the terminator is queued too, so that it goes out in the same write.
+      if (queued !== length) await channel.flushIfFull();
       try {
         next = await reading;
       } catch (cause) {
@@ -79,7 +87,7 @@ export async function sendMessage(
     }
     await session.reply(stuffer.end());
   } finally {
-    if (!next.done) await closeQuietly(iterator);
+    if (iterator !== undefined && !next.done) await closeQuietly(iterator);
   }
   return true;
 }
