@@ -9,9 +9,9 @@ export const list: CommandSpec = {
   args: 'msn?',
   async run(session, { index, msn }) {
     const maildrop = session.maildrop!;
-    if (index >= 0) return session.reply(Buffer.from(`+OK ${msn} ${maildrop.size(index)}\r\n`));
+    if (index >= 0) return session.reply(Buffer.from(`+OK ${msn} ${maildrop.size(index)}\r\n`, 'latin1'));
     const { count, size } = session.totals();
-    await session.reply(Buffer.from(`+OK ${count} ${size}\r\n`));
+    await session.reply(Buffer.from(`+OK ${count} ${size}\r\n`, 'latin1'));
     await sendListing(session, (i) => maildrop.size(i));
   },
 };

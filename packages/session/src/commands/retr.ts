@@ -8,7 +8,7 @@ export const retr: CommandSpec = {
   states: TRANSACTION,
   args: 'msn',
   async run(session, { index, msn }) {
-    const head = Buffer.from(`+OK ${session.maildrop!.size(index)} octets\r\n`);
+    const head = Buffer.from(`+OK ${session.maildrop!.size(index)} octets\r\n`, 'latin1');
     if (await sendMessage(session, index, msn, head)) session.retrieved++;
   },
 };
