@@ -83,6 +83,7 @@ export class MaildirSnapshot implements Maildrop {
   #finishing: Set<Promise<void>> | undefined;
   /** The cache folder's state, looked up once and again after each build. */
   #cacheState: CacheFolderState | undefined;
+  /** The lookup under way or done, if any. */
   #cacheLookup: Promise<CacheFolderState> | undefined;
   #released = false;
 
@@ -116,7 +117,11 @@ export class MaildirSnapshot implements Maildrop {
     const unique = this.#unique(index);
     const cacheable = this.#read.crlfCache && !Number.isNaN(exact);
     // Listed with a stored size other than its exact size: stored with LF, so its CRLF form may be cached.
-    if (cacheable && this.#listing.storedSizes[index] !== exact && (await this.#cacheFolder()) === 'ready') {
+    if (
+      cacheable &&
+      this.#listing.storedSizes[index] !== exact &&
+      (this.#cacheState ?? (await this.#cacheFolder())) === 'ready'
+    ) {
       // The cache answers only for a message that is still there: certainly so while the watch shows no change.
       // With blocking reads, the common case (the message where it was listed, its form cached) is answered
       // without waiting for anything.
@@ -136,7 +141,7 @@ export class MaildirSnapshot implements Maildrop {
     if (Number.isNaN(exact)) return readChunks(file, signal);
     const keep =
       cacheable &&
-      (await this.#cacheFolder()) !== 'refused' &&
+      (this.#cacheState ?? (await this.#cacheFolder())) !== 'refused' &&
       keepOnThisRead(this.#cacheBase + unique, this.#read.crlfCacheAfterReads);
     if (!keep) {
       const converted = convertedFileStream(file, exact, signal);
@@ -226,9 +231,8 @@ export class MaildirSnapshot implements Maildrop {
     return this.#moved?.get(index) ?? `${FOLDERS[this.#listing.folders[index] as 0 | 1]}/${this.#name(index)}`;
   }
 
-  /** The cache folder's state; at once (not a promise) once it is known, so a read need not wait for it. */
-  #cacheFolder(): CacheFolderState | Promise<CacheFolderState> {
-    if (this.#cacheState !== undefined) return this.#cacheState;
+  /** Looks up the cache folder's state, which #cacheState then holds (until the next build), so reads need not wait. */
+  #cacheFolder(): Promise<CacheFolderState> {
     if (this.#cacheLookup !== undefined) return this.#cacheLookup;
     const lookup = cacheFolderState(this.#maildir).then((state) => {
       // A build may have finished meanwhile: its own lookup counts then.

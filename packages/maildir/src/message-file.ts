@@ -97,7 +97,7 @@ function readInto(file: OpenFile, buffer: Buffer, length: number): number | Prom
  * at once.
  */
 export function readChunks(file: OpenFile, signal?: AbortSignal, pooled = false): AsyncGenerator<Uint8Array> {
-  if (file.blocking && file.size <= CHUNK) return wholeFile(file, signal, pooled).chunks;
+  if (readsWhole(file)) return wholeFile(file, signal, pooled).chunks;
   let closed = false;
   let reading = false;
   const close = () => {
@@ -146,9 +146,14 @@ export function readChunks(file: OpenFile, signal?: AbortSignal, pooled = false)
  * the garbage collector most of its work. A small file read with blocking calls is read whole at once.
  */
 export function crlfFileStream(file: OpenFile, signal: AbortSignal): MessageStream {
-  if (!file.blocking || file.size > CHUNK) return stream(readChunks(file, signal, true), recycleChunk, file.size);
+  if (!readsWhole(file)) return stream(readChunks(file, signal, true), recycleChunk, file.size);
   const read = wholeFile(file, signal, true);
   return stream(read.chunks, recycleChunk, file.size, read.data);
+}
+
+/** Whether a file is small enough, and opened for blocking reads, to be read whole at once. */
+function readsWhole(file: OpenFile): boolean {
+  return file.blocking && file.size <= CHUNK;
 }
 
 /**
@@ -197,7 +202,7 @@ async function* oneChunk(
  * read, unless the file was opened for blocking reads and both forms fit a pooled buffer: stream it instead.
  */
 export function convertedFileStream(file: OpenFile, expected: number, signal: AbortSignal): MessageStream | undefined {
-  if (!file.blocking || file.size > CHUNK || expected > CHUNK) return undefined;
+  if (!readsWhole(file) || expected > CHUNK) return undefined;
   const read = wholeFile(file, signal, true);
   if (read.data === undefined) return stream(read.chunks, undefined, undefined);
   const output = takeBuffer(expected);
