@@ -31,7 +31,8 @@ describe.each([true, false])('CRLF form of messages (blockingReads: %s)', (block
   beforeEach(async () => {
     dir = await tempDir();
     maildir = await resolveMaildir(dir.path, 'alice');
-    store = createMaildirStore({ mailRoot: dir.path, blockingReads, crlfCacheAfterReads: 1 });
+    // No tidying after sessions: these tests call cleanTmp themselves.
+    store = createMaildirStore({ mailRoot: dir.path, blockingReads, crlfCacheAfterReads: 1, tidyEveryMs: 0 });
   });
   afterEach(() => dir.dispose());
 

@@ -51,6 +51,14 @@ export interface SnapshotReadOptions {
   readonly watchChanges: boolean;
 }
 
+/** What a snapshot is given besides its listing. */
+export interface SnapshotHooks {
+  /** Set when the Maildir is watched: while it shows no change, every message is where the listing has it. */
+  readonly watch?: MaildirWatch | undefined;
+  /** Called once the snapshot is released (and its cache files are finished). */
+  readonly onRelease?: (() => void) | undefined;
+}
+
 /** How snapshots read unless told otherwise: what MaildirStoreOptions documents as the defaults. */
 export const DEFAULT_READ: SnapshotReadOptions = {
   crlfCache: true,
@@ -87,12 +95,20 @@ export class MaildirSnapshot implements Maildrop {
   #cacheLookup: Promise<CacheFolderState> | undefined;
   #released = false;
 
-  /** Set when the Maildir is watched: while it shows no change, every message is where the listing has it. */
   readonly #watch: MaildirWatch | undefined;
 
-  constructor(maildir: string, listing: Listing, options: SnapshotReadOptions = DEFAULT_READ, watch?: MaildirWatch) {
+  /** Called once the snapshot is released. */
+  readonly #onRelease: (() => void) | undefined;
+
+  constructor(
+    maildir: string,
+    listing: Listing,
+    options: SnapshotReadOptions = DEFAULT_READ,
+    hooks: SnapshotHooks = {},
+  ) {
     this.#maildir = maildir;
-    this.#watch = watch;
+    this.#watch = hooks.watch;
+    this.#onRelease = hooks.onRelease;
     this.#base = join(maildir, '/');
     this.#cacheBase = cachePath(maildir, '/');
     this.#listing = listing;
@@ -203,9 +219,11 @@ export class MaildirSnapshot implements Maildrop {
 
   /** Ends the session's use; waits for cache files still being finished, so none is cut off at exit. */
   async release(): Promise<void> {
+    const first = !this.#released;
     this.#released = true;
-    this.#watch?.release();
+    if (first) this.#watch?.release();
     await Promise.all(this.#finishing ?? []);
+    if (first) this.#onRelease?.();
   }
 
   #check(index: number): void {

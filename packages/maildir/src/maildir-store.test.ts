@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Maildrop, Store } from '@poplar/session';
 import { exactSizeCalculator, type SizeCalculator } from '@poplar/size';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { crlf, identity, readAll, storeContext, tempDir, writeForeign } from '../test/fixtures/maildir-fixture.js';
+import { CRLF_CACHE_DIR } from './crlf-cache.js';
 import { deliver } from './deliver.js';
 import { MaildirError } from './maildir-error.js';
 import { createMaildirStore } from './maildir-store.js';
@@ -96,6 +98,26 @@ describe.each([true, false])('createMaildirStore (blockingReads: %s)', (blocking
     await deliver(maildir, Buffer.from('x\n'));
     const [a, b] = await Promise.all([open(), open()]);
     expect(listing(a)).toEqual(listing(b));
+  });
+
+  it('tidies a Maildir in the background once a session that had it open ends, unless told not to', async () => {
+    // The cached form of a message that is gone: cleanTmp removes it whatever its age.
+    const orphan = join(maildir, CRLF_CACHE_DIR, '1700000000.M1P1.gone');
+    await mkdir(join(maildir, CRLF_CACHE_DIR), { recursive: true });
+    for (const tidyEveryMs of [0, undefined]) {
+      await writeFile(orphan, 'gone\r\n');
+      const tidying = createMaildirStore({
+        mailRoot: dir.path,
+        blockingReads,
+        ...(tidyEveryMs === 0 ? { tidyEveryMs } : {}),
+      });
+      const drop = await tidying.open(identity('alice'), storeContext());
+      await new Promise((r) => setTimeout(r, 50));
+      expect(existsSync(orphan), 'while the session is open').toBe(true);
+      await drop.release();
+      for (let i = 0; i < 100 && existsSync(orphan); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(existsSync(orphan), `tidyEveryMs: ${tidyEveryMs}`).toBe(tidyEveryMs === 0);
+    }
   });
 
   it('reads null for a message removed behind the session', async () => {

@@ -5,6 +5,7 @@ import { MaildirError } from './maildir-error.js';
 import { DEFAULT_READ } from './maildir-snapshot.js';
 import { prepareMaildir, resolveMaildir } from './resolve-maildir.js';
 import { takeSnapshot } from './take-snapshot.js';
+import { Tidier } from './tidier.js';
 
 export interface MaildirStoreOptions {
   /** Directory holding one folder per user: `<mailRoot>/<user>/Maildir`. */
@@ -54,9 +55,16 @@ export interface MaildirStoreOptions {
    * 0 turns the cache off, and every open then reads the folders and the UID list.
    */
   readonly listingCache?: number;
+  /**
+   * At most how often this store tidies a Maildir (cleanTmp: files in tmp/ untouched for 36 hours, temporary files a
+   * crash left, cached CRLF forms of messages that are gone), in the background once a session that had it open
+   * ends. Default 24 hours; 0 never.
+   */
+  readonly tidyEveryMs?: number;
 }
 
 const LISTING_CACHE = 500_000;
+const TIDY_EVERY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * A Store over Maildirs (MS-STANXPOP3 2.1.3): no exclusive lock, so one user may have several sessions; each
@@ -75,6 +83,8 @@ export function createMaildirStore(options: MaildirStoreOptions): Store {
     blockingReads: options.blockingReads ?? DEFAULT_READ.blockingReads,
     watchChanges: options.watchChanges ?? DEFAULT_READ.watchChanges,
   };
+  const tidyEvery = options.tidyEveryMs ?? TIDY_EVERY_MS;
+  const tidier = tidyEvery > 0 ? new Tidier(tidyEvery) : undefined;
   const maxListed = options.listingCache ?? LISTING_CACHE;
   const listings = maxListed > 0 ? new ListingCache(maxListed) : undefined;
   const locate = async (identity: Identity): Promise<string> => {
@@ -93,6 +103,7 @@ export function createMaildirStore(options: MaildirStoreOptions): Store {
         lock: { ...lock, signal: ctx.signal },
         read,
         ...(listings === undefined ? {} : { listings }),
+        ...(tidier === undefined ? {} : { onRelease: () => tidier.tidy(maildir) }),
       });
     },
   };

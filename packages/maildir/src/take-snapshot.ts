@@ -19,6 +19,8 @@ export interface SnapshotOptions {
   readonly read?: SnapshotReadOptions;
   /** Listings of unchanged Maildirs to share and to reuse instead of reading the folders and the list again. */
   readonly listings?: ListingCache;
+  /** Called once the snapshot is released. */
+  readonly onRelease?: () => void;
 }
 
 // Entries of removed messages are dropped whenever the list is rewritten; past this many (and a quarter of the
@@ -37,7 +39,7 @@ export async function takeSnapshot(maildir: string, options: SnapshotOptions): P
   const watch = read.watchChanges ? MaildirWatch.start(maildir) : undefined;
   try {
     const listing = await listingOf(maildir, options);
-    return new MaildirSnapshot(maildir, listing, read, watch);
+    return new MaildirSnapshot(maildir, listing, read, { watch, onRelease: options.onRelease });
   } catch (err) {
     watch?.release();
     throw err;
