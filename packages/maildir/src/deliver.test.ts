@@ -1,8 +1,8 @@
 import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseMaildirName } from '@poplar/size';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempDir } from '../test/fixtures/maildir-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { aliceMaildir, tempDir } from '../test/fixtures/maildir-fixture.js';
 import { cleanTmp, STALE_TMP_MS } from './clean-tmp.js';
 import { deliver } from './deliver.js';
 import { MaildirError } from './maildir-error.js';
@@ -11,36 +11,30 @@ import { UID_LIST_FILE } from './uid-list.js';
 import { maildirHostname, newUniqueName } from './unique-name.js';
 
 describe('deliver', () => {
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  let maildir: string;
-  beforeEach(async () => {
-    dir = await tempDir();
-    maildir = await resolveMaildir(dir.path, 'alice');
-  });
-  afterEach(() => dir.dispose());
+  const alice = aliceMaildir();
 
   it('writes the message in CRLF form to new/ as <unique>,S=<stored>,W=<exact> with the next UID', async () => {
-    const first = await deliver(maildir, Buffer.from('Subject: x\n\nbody\n'));
+    const first = await deliver(alice.maildir, Buffer.from('Subject: x\n\nbody\n'));
     // Stored as RETR sends it before dot-stuffing, so the bytes on disk (S=) are the exact size (W=).
     expect(first).toMatchObject({ uid: 1, storedSize: 20, size: 20 });
-    expect(first.path).toBe(join(maildir, 'new', first.unique));
+    expect(first.path).toBe(join(alice.maildir, 'new', first.unique));
     expect(parseMaildirName(first.unique)).toEqual({ unique: first.unique, hints: { S: 20, W: 20 }, info: '' });
     expect(first.unique).toMatch(/^\d+\.M\d+P\d+Q\d+R[0-9a-f]{12}\.[^/:]+,S=20,W=20$/);
     expect(await readFile(first.path, 'latin1')).toBe('Subject: x\r\n\r\nbody\r\n');
     expect((await stat(first.path)).size).toBe(20);
     expect((await stat(first.path)).mode & 0o777).toBe(0o600);
-    const second = await deliver(maildir, Buffer.from('second\r\n'));
+    const second = await deliver(alice.maildir, Buffer.from('second\r\n'));
     expect(second.uid).toBe(2);
     expect(second.unique).not.toBe(first.unique);
-    expect(await readdir(join(maildir, 'tmp'))).toEqual([]);
-    expect(await readFile(join(maildir, UID_LIST_FILE), 'utf8')).toContain(`2 ${second.unique} S=8 W=8\n`);
+    expect(await readdir(join(alice.maildir, 'tmp'))).toEqual([]);
+    expect(await readFile(join(alice.maildir, UID_LIST_FILE), 'utf8')).toContain(`2 ${second.unique} S=8 W=8\n`);
   });
 
   it('streams a source given in chunks without holding it whole', async () => {
     async function* source() {
       for (let i = 0; i < 100; i++) yield Buffer.from(`line ${i}\n`);
     }
-    const delivery = await deliver(maildir, source());
+    const delivery = await deliver(alice.maildir, source());
     const text = await readFile(delivery.path, 'latin1');
     expect(text).toBe(Array.from({ length: 100 }, (_, i) => `line ${i}\r\n`).join(''));
     expect(delivery.size).toBe(text.length);
@@ -52,15 +46,15 @@ describe('deliver', () => {
       yield Buffer.from('partial\n');
       throw Object.assign(new Error('source broke'), { code: 'EIO' });
     }
-    const error = await deliver(maildir, failing()).catch((e: unknown) => e);
+    const error = await deliver(alice.maildir, failing()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MaildirError);
     expect(error).toMatchObject({ code: 'MAILDIR_ERR_IO', kind: 'temporary' });
-    expect(await readdir(join(maildir, 'tmp'))).toEqual([]);
-    expect(await readdir(join(maildir, 'new'))).toEqual([]);
+    expect(await readdir(join(alice.maildir, 'tmp'))).toEqual([]);
+    expect(await readdir(join(alice.maildir, 'new'))).toEqual([]);
   });
 
   it('refuses a Maildir that is not a directory', async () => {
-    const file = join(dir.path, 'file');
+    const file = join(alice.root, 'file');
     await writeFile(file, '');
     await expect(deliver(file, Buffer.from('x'))).rejects.toMatchObject({ code: 'MAILDIR_ERR_BAD_PATH' });
   });

@@ -1,10 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempDir } from '../test/fixtures/maildir-fixture.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { aliceMaildir } from '../test/fixtures/maildir-fixture.js';
 import { MaildirWatch } from './maildir-watch.js';
-import { resolveMaildir } from './resolve-maildir.js';
 
 /** inotify watches this process holds (Linux lists them in the fdinfo of its inotify descriptor). */
 function inotifyWatches(): number {
@@ -28,8 +27,7 @@ async function changeSeen(watch: MaildirWatch): Promise<boolean> {
 }
 
 describe('MaildirWatch', () => {
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  let maildir: string;
+  const alice = aliceMaildir();
   const watches: MaildirWatch[] = [];
   const start = (...args: Parameters<typeof MaildirWatch.start>) => {
     const watch = MaildirWatch.start(...args);
@@ -37,25 +35,26 @@ describe('MaildirWatch', () => {
     return watch;
   };
 
-  beforeEach(async () => {
-    dir = await tempDir();
-    maildir = await resolveMaildir(dir.path, 'alice');
-  });
-  afterEach(async () => {
+  afterEach(() => {
     for (const watch of watches.splice(0)) watch.release();
-    await dir.dispose();
   });
 
   it('is unchanged until something in cur/ or new/ changes, each kind of change counting', async () => {
     const changes: [string, () => Promise<unknown>][] = [
-      ['delivered to new/', () => writeFile(join(maildir, 'new', '1.M1P1.mx'), 'x\n')],
-      ['moved to cur/', () => rename(join(maildir, 'new', '1.M1P1.mx'), join(maildir, 'cur', '1.M1P1.mx:2,'))],
-      ['re-flagged', () => rename(join(maildir, 'cur', '1.M1P1.mx:2,'), join(maildir, 'cur', '1.M1P1.mx:2,S'))],
-      ['removed', () => rm(join(maildir, 'cur', '1.M1P1.mx:2,S'))],
+      ['delivered to new/', () => writeFile(join(alice.maildir, 'new', '1.M1P1.mx'), 'x\n')],
+      [
+        'moved to cur/',
+        () => rename(join(alice.maildir, 'new', '1.M1P1.mx'), join(alice.maildir, 'cur', '1.M1P1.mx:2,')),
+      ],
+      [
+        're-flagged',
+        () => rename(join(alice.maildir, 'cur', '1.M1P1.mx:2,'), join(alice.maildir, 'cur', '1.M1P1.mx:2,S')),
+      ],
+      ['removed', () => rm(join(alice.maildir, 'cur', '1.M1P1.mx:2,S'))],
     ];
     for (const [what, change] of changes) {
       // A watch of its own for each change: late events of the one before (a write after a create) go unseen.
-      const watch = MaildirWatch.start(maildir)!;
+      const watch = MaildirWatch.start(alice.maildir)!;
       await new Promise((r) => setTimeout(r, 20));
       expect(watch.unchanged, `before: ${what}`).toBe(true);
       await change();
@@ -65,21 +64,21 @@ describe('MaildirWatch', () => {
   });
 
   it('ignores what happens outside cur/ and new/ (the cache folder, the UID list)', async () => {
-    const watch = start(maildir)!;
-    await writeFile(join(maildir, 'poplar-uidlist-test'), 'x');
+    const watch = start(alice.maildir)!;
+    await writeFile(join(alice.maildir, 'poplar-uidlist-test'), 'x');
     await new Promise((r) => setTimeout(r, 50));
     expect(watch.unchanged).toBe(true);
   });
 
   it('shares one watch per Maildir; a session joining later starts from no change; the last release stops it', async () => {
     const before = inotifyWatches();
-    await writeFile(join(maildir, 'new', '2.M2P2.mx'), 'x\n');
-    const first = start(maildir)!;
+    await writeFile(join(alice.maildir, 'new', '2.M2P2.mx'), 'x\n');
+    const first = start(alice.maildir)!;
     expect(inotifyWatches()).toBe(before + 2);
     // One event, so none is still on its way when the second session joins.
-    await rm(join(maildir, 'new', '2.M2P2.mx'));
+    await rm(join(alice.maildir, 'new', '2.M2P2.mx'));
     expect(await changeSeen(first)).toBe(true);
-    const second = start(maildir)!;
+    const second = start(alice.maildir)!;
     expect(inotifyWatches()).toBe(before + 2);
     expect(second.unchanged).toBe(true);
     first.release();
@@ -90,10 +89,10 @@ describe('MaildirWatch', () => {
   });
 
   it('does not watch a file system it cannot trust, or a Maildir without its folders', async () => {
-    expect(start(maildir, new Set())).toBeUndefined();
-    await rm(join(maildir, 'new'), { recursive: true });
+    expect(start(alice.maildir, new Set())).toBeUndefined();
+    await rm(join(alice.maildir, 'new'), { recursive: true });
     const before = inotifyWatches();
-    expect(start(maildir)).toBeUndefined();
+    expect(start(alice.maildir)).toBeUndefined();
     expect(inotifyWatches()).toBe(before);
   });
 });

@@ -1,25 +1,18 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempDir } from '../test/fixtures/maildir-fixture.js';
-import { resolveMaildir } from './resolve-maildir.js';
+import { describe, expect, it } from 'vitest';
+import { aliceMaildir } from '../test/fixtures/maildir-fixture.js';
 import { Tidier } from './tidier.js';
 
 const HOUR = 60 * 60 * 1000;
 
 describe('Tidier', () => {
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  let maildir: string;
-  beforeEach(async () => {
-    dir = await tempDir();
-    maildir = await resolveMaildir(dir.path, 'alice');
-  });
-  afterEach(() => dir.dispose());
+  const alice = aliceMaildir();
 
   /** A file in tmp/, as a delivery cut short leaves it. */
   async function leftover(name: string): Promise<string> {
-    const path = join(maildir, 'tmp', name);
+    const path = join(alice.maildir, 'tmp', name);
     await writeFile(path, 'half a delivery');
     return path;
   }
@@ -29,26 +22,26 @@ describe('Tidier', () => {
     let now = Date.now() + 40 * HOUR;
     const tidier = new Tidier(24 * HOUR, () => now);
     const stale = await leftover('1.stale');
-    await tidier.tidy(maildir);
+    await tidier.tidy(alice.maildir);
     expect(existsSync(stale)).toBe(false);
 
     const second = await leftover('2.stale');
     now += 37 * HOUR;
-    await tidier.tidy(maildir);
+    await tidier.tidy(alice.maildir);
     expect(existsSync(second)).toBe(false);
 
     const third = await leftover('3.stale');
     now += 23 * HOUR;
-    await tidier.tidy(maildir);
+    await tidier.tidy(alice.maildir);
     expect(existsSync(third), 'within the interval').toBe(true);
     now += 20 * HOUR;
-    await tidier.tidy(maildir);
+    await tidier.tidy(alice.maildir);
     expect(existsSync(third)).toBe(false);
   });
 
   it('never fails: a Maildir that is gone is simply not tidied', async () => {
     const tidier = new Tidier(HOUR);
-    await dir.dispose();
-    await expect(tidier.tidy(maildir)).resolves.toBeUndefined();
+    await rm(alice.root, { recursive: true });
+    await expect(tidier.tidy(alice.maildir)).resolves.toBeUndefined();
   });
 });
