@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { type LineEvent, LineReader } from '@poplar/wire';
+import { joinPieces, releaseJoined } from './joined-pieces.js';
 import type { Timers } from './options.js';
 
 /** Why the session stopped waiting on the client. */
@@ -318,8 +319,8 @@ export class Channel {
   }
 
   /**
-   * Writes and empties the queue: one buffer as it is, many small ones joined into one, large ones corked into a
-   * single vectored write (no copy). False when the stream asks the writer to wait for 'drain'.
+   * Writes and empties the queue: one buffer as it is, many small ones joined into one (pooled, see joinPieces),
+   * large ones corked into a single vectored write (no copy). False when the stream asks the writer to wait for 'drain'.
    */
   #writeQueue(stream: Duplex): boolean {
     const queue = this.#queue;
@@ -336,7 +337,14 @@ export class Channel {
             if (!error) for (const written of afterWrite) written();
           };
     if (queue.length === 1) return stream.write(queue[0]!, done);
-    if (queued < queue.length * JOIN_BELOW) return stream.write(Buffer.concat(queue, queued), done);
+    if (queued < queue.length * JOIN_BELOW) {
+      const joined = joinPieces(queue, queued);
+      return stream.write(joined, (error?: Error | null) => {
+        // A failed write may still be referenced by the stream: its buffer is left to the garbage collector.
+        if (!error) releaseJoined(joined);
+        done?.(error);
+      });
+    }
     stream.cork();
     let ok = true;
     for (const [i, piece] of queue.entries()) ok = stream.write(piece, i === queue.length - 1 ? done : undefined);

@@ -15,16 +15,16 @@ async function transcript(options: FixtureOptions, commands: readonly string[]):
 /** Records the writes made to the stream: one entry per write() call, or per corked batch of them (one writev). */
 function recordWrites(stream: Duplex): Buffer[][] {
   const writes: Buffer[][] = [];
-  const write = stream.write.bind(stream) as (chunk: Buffer) => boolean;
+  const write = stream.write.bind(stream) as (chunk: Buffer, done?: (error?: Error | null) => void) => boolean;
   const cork = stream.cork.bind(stream);
   stream.cork = () => {
     writes.push([]);
     cork();
   };
-  stream.write = ((chunk: Buffer) => {
+  stream.write = ((chunk: Buffer, done?: (error?: Error | null) => void) => {
     if (stream.writableCorked > 0) writes.at(-1)!.push(chunk);
     else writes.push([chunk]);
-    return write(chunk);
+    return write(chunk, done);
   }) as typeof stream.write;
   return writes;
 }
@@ -124,6 +124,24 @@ describe('messages the store has read whole', () => {
     expect(await s.multiline()).toHaveLength(5003);
     expect(writes).toHaveLength(1);
     expect(writes[0]!.at(-1)!.toString('latin1')).toBe('.\r\n');
+  });
+});
+
+describe('joining small answers', () => {
+  it('joins each small answer into memory that is used again once written, every answer intact', async () => {
+    const messages = [1, 2, 3].map((n) => `Subject: ${n}\r\n\r\n${'.dot\r\nline\r\n'.repeat(20 * n)}`);
+    const f = fixture({ users: { alice: messages }, crlfForm: true });
+    const s = await f.login();
+    const writes = recordWrites(s.server);
+    for (const [i, message] of messages.entries()) {
+      s.send(`RETR ${i + 1}`);
+      const [head, ...lines] = await s.multiline();
+      expect(head).toBe(`+OK ${message.length} octets`);
+      expect(lines.join('\r\n')).toBe(message.slice(0, -2).replaceAll('\r\n.', '\r\n..'));
+    }
+    const answers = writes.filter((write) => write.length === 1 && write[0]!.length > 100).map((write) => write[0]!);
+    expect(answers).toHaveLength(3);
+    expect(new Set(answers.map((answer) => answer.buffer)).size).toBe(1);
   });
 });
 
