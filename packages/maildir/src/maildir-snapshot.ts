@@ -94,10 +94,8 @@ export class MaildirSnapshot implements Maildrop {
   /** The lookup under way or done, if any. */
   #cacheLookup: Promise<CacheFolderState> | undefined;
   #released = false;
-
+  /** See SnapshotHooks. */
   readonly #watch: MaildirWatch | undefined;
-
-  /** Called once the snapshot is released. */
   readonly #onRelease: (() => void) | undefined;
 
   constructor(
@@ -138,16 +136,11 @@ export class MaildirSnapshot implements Maildrop {
       this.#listing.storedSizes[index] !== exact &&
       (this.#cacheState ?? (await this.#cacheFolder())) === 'ready'
     ) {
-      // The cache answers only for a message that is still there: certainly so while the watch shows no change.
-      // With blocking reads, the common case (the message where it was listed, its form cached) is answered
-      // without waiting for anything.
-      const blocking = this.#read.blockingReads;
-      const present =
-        this.#watch?.unchanged === true ||
-        ((blocking ? this.#listedFileNow(index) : undefined) ?? (await this.#present(index)));
-      if (!present) return null;
+      // The cache answers only for a message that is still there: certainly so while the watch shows no change,
+      // so that the common case (nothing changed, its form cached, blocking reads) waits for nothing.
+      if (!(this.#watch?.unchanged === true || (await this.#present(index)))) return null;
       const path = this.#cacheBase + unique;
-      const cached = blocking ? openCacheNow(path, exact) : await openCache(path, exact);
+      const cached = this.#read.blockingReads ? openCacheNow(path, exact) : await openCache(path, exact);
       if (cached !== null) return crlfFileStream(cached, signal);
     }
     const file = await this.#open(index);
@@ -269,18 +262,6 @@ export class MaildirSnapshot implements Maildrop {
     if (file !== null) return file;
     const found = await this.#relocate(index, path);
     return found === undefined ? null : openMessageFile(this.#base + found, blocking);
-  }
-
-  /**
-   * With a blocking lstat(): true when the message is a regular file where it was listed, false when something
-   * else is there; undefined when nothing is, so it may have moved (#present looks for it).
-   */
-  #listedFileNow(index: number): boolean | undefined {
-    try {
-      return lstatSync(this.#base + this.#path(index), { throwIfNoEntry: false })?.isFile();
-    } catch (err) {
-      throw ioError(err, `cannot stat ${this.#path(index)}`);
-    }
   }
 
   /** Whether the message is still there as a regular file, moved or not. */
