@@ -4,6 +4,7 @@ import { createCidrMatcher } from '@poplar/wire';
 import { ConfigError } from './config/config-error.js';
 import type { DaemonConfig } from './config/daemon-config.js';
 import { formatListenAddress } from './config/listen-address.js';
+import { createFileSender } from './file-sender.js';
 import type { Logger } from './logger.js';
 import { loadMechanisms } from './mechanisms.js';
 import { loadNtKey } from './nt-key.js';
@@ -65,12 +66,17 @@ export async function openDaemon(config: DaemonConfig, logger: Logger, shared: S
   const mechanisms = await loadMechanisms({ config, users, passwords, ntKey, logger });
   const policy = new SessionPolicy(shared, logger);
   const handshakeTimeoutMs = config.session.preAuthenticatedTimeoutMs;
+  const files = config.sendFile ? createFileSender() : undefined;
+  if (files !== undefined && 'reason' in files) {
+    logger.warn('no-sendfile', { message: `SendFile: ${files.reason}; kept wire forms are read and written instead` });
+  }
   const engine = createSessionEngine({
     store: createStore(config, users),
     passwords,
     mechanisms,
     settings: config.session,
     hooks: policy,
+    ...(files !== undefined && 'sender' in files ? { fileSender: files.sender } : {}),
     ...(tls === undefined ? {} : { startTls: (plain) => upgradeToTls(plain, tls.context, handshakeTimeoutMs) }),
   });
   const server = new PopServer({

@@ -231,6 +231,7 @@ export class PopServer {
       deleted: summary.deleted,
       bytesIn: summary.bytesIn,
       bytesOut: summary.bytesOut,
+      bytesFromFiles: summary.bytesFromFiles,
       end: summary.end,
       durationMs: Date.now() - started,
     });

@@ -59,14 +59,15 @@ async function startWith(cacheAfterReads: number): Promise<DaemonProcess> {
 
 const expectedLines = (crlf: string): string[] => crlf.split('\r\n').slice(0, -1);
 
-it('CrlfCacheAfterReads = 1 keeps the CRLF form from the first RETR', async () => {
+it('CrlfCacheAfterReads = 1 keeps the wire form from the first RETR', async () => {
   const { maildir, crlf, unique } = await lfMaildir('first');
   const daemon = await startWith(1);
   const [answer] = await retrTimes(daemon, 'first', 1);
   expect(answer).toEqual(expectedLines(crlf));
   await daemon.stop();
   expect(await cached(maildir)).toEqual([unique]);
-  expect(await readFile(join(maildir, CACHE, unique), 'latin1')).toBe(crlf);
+  // The CRLF form with line-start dots doubled and the terminator: what RETR sends after its status line.
+  expect(await readFile(join(maildir, CACHE, unique), 'latin1')).toBe(`${crlf.replace(/^\./gm, '..')}.\r\n`);
 });
 
 it('by default the CRLF form is kept from the second read, and CrlfCacheAfterReads = 0 never keeps it', async () => {

@@ -1,10 +1,19 @@
+import { readlinkSync, readSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MessageStream, Store } from '@poplar/session';
 import { createSessionEngine } from '@poplar/session';
 import { createMemoryVerifier, openTestSession } from '@poplar/session/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { crlf, identity, readAll, storeContext, tempDir, writeForeign } from '../test/fixtures/maildir-fixture.js';
+import {
+  crlf,
+  identity,
+  readAll,
+  storeContext,
+  tempDir,
+  wire,
+  writeForeign,
+} from '../test/fixtures/maildir-fixture.js';
 import { cleanTmp, STALE_TMP_MS } from './clean-tmp.js';
 import { CRLF_CACHE_DIR } from './crlf-cache.js';
 import { deliver } from './deliver.js';
@@ -12,6 +21,14 @@ import { createMaildirStore } from './maildir-store.js';
 import { resolveMaildir } from './resolve-maildir.js';
 
 const signal = () => new AbortController().signal;
+
+function readlinkOrNull(path: string): string | null {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return null;
+  }
+}
 
 describe.each([true, false])('CRLF form of messages (blockingReads: %s)', (blockingReads) => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -57,8 +74,8 @@ describe.each([true, false])('CRLF form of messages (blockingReads: %s)', (block
     expect(await cacheFiles()).toEqual([]);
   });
 
-  it('converts an LF file on its first read and keeps that form, which later reads use', async () => {
-    const body = 'Subject: lf\n\n.line\nlast line';
+  it('converts an LF file on its first read and keeps its wire form, which later reads use', async () => {
+    const body = 'Subject: lf\n\n.line\n.\nlast line';
     const unique = await foreign(1, body);
     const first = await open();
     const stream = (await first.read(0, signal())) as MessageStream;
@@ -66,27 +83,59 @@ describe.each([true, false])('CRLF form of messages (blockingReads: %s)', (block
     expect(await readAll(stream)).toBe(crlf(body));
     await first.release();
     expect(await cacheFiles()).toEqual([unique]);
-    expect(await readFile(join(cacheDir(), unique), 'latin1')).toBe(crlf(body));
+    expect(await readFile(join(cacheDir(), unique), 'latin1')).toBe(wire(body));
     // The file itself is left as it is.
     expect(await readFile(join(maildir, 'cur', `${unique}:2,S`), 'latin1')).toBe(body);
 
-    // Proof that the cache is what gets read: same size, other content.
-    await writeFile(join(cacheDir(), unique), crlf(body).replace('lf', 'LF'));
+    // Proof that the cache is what gets read: same size, other content. Without the terminator, already stuffed.
+    await writeFile(join(cacheDir(), unique), wire(body).replace('lf', 'LF'));
     const second = await open();
     const cached = (await second.read(0, signal())) as MessageStream;
-    expect(cached.form).toBe('crlf');
-    expect(cached.length).toBe(Buffer.byteLength(crlf(body)));
-    expect(await readAll(cached)).toBe(crlf(body).replace('lf', 'LF'));
+    expect(cached.form).toBe('stuffed');
+    expect(cached.file).toBeUndefined();
+    expect(cached.length).toBe(Buffer.byteLength(wire(body)) - 3);
+    expect(await readAll(cached)).toBe(wire(body).replace('lf', 'LF').slice(0, -3));
+  });
+
+  it('answers a read that can take a file with the open cache file, which the caller closes', async () => {
+    const body = 'Subject: file\n\n.dot\nend\n';
+    const unique = await foreign(1, body);
+    const building = await open();
+    await readAll(await building.read(0, signal()));
+    await building.release();
+    expect(await cacheFiles()).toEqual([unique]);
+    const drop = await open();
+    const stream = (await drop.read(0, signal(), { file: true })) as MessageStream;
+    const file = stream.file!;
+    expect(file.length).toBe(Buffer.byteLength(wire(body)));
+    const bytes = Buffer.alloc(file.length);
+    expect(readSync(file.fd, bytes, 0, file.length, 0)).toBe(file.length);
+    expect(bytes.toString('latin1')).toBe(wire(body));
+    const opened = readlinkSync(`/proc/self/fd/${file.fd}`);
+    expect(opened).toBe(join(cacheDir(), unique));
+    file.close();
+    // Closed: the number may already name another file opened since, never the cache file.
+    expect(readlinkOrNull(`/proc/self/fd/${file.fd}`)).not.toBe(opened);
+    // A message not cached yet is streamed as before, whatever the caller can take.
+    await foreign(2, 'Subject: new\n\nx\n');
+    const later = await open(createMaildirStore({ mailRoot: dir.path, blockingReads }));
+    expect((await later.read(1, signal(), { file: true }))!.file).toBeUndefined();
+    await later.release();
+    await drop.release();
   });
 
   it('by default keeps the CRLF form from the second read: mail downloaded once is never written', async () => {
     const body = 'Subject: once\n\nbody\n';
     const unique = await foreign(1, body);
     const byDefault = createMaildirStore({ mailRoot: dir.path, blockingReads });
-    for (const expected of [[], [unique], [unique]]) {
+    for (const [expected, form] of [
+      [[], 'crlf'],
+      [[unique], 'crlf'],
+      [[unique], 'stuffed'],
+    ] as const) {
       const drop = await open(byDefault);
       const stream = (await drop.read(0, signal())) as MessageStream;
-      expect(stream.form).toBe('crlf');
+      expect(stream.form).toBe(form);
       expect(await readAll(stream)).toBe(crlf(body));
       await drop.release();
       expect(await cacheFiles()).toEqual(expected);
@@ -102,15 +151,18 @@ describe.each([true, false])('CRLF form of messages (blockingReads: %s)', (block
     expect(await cacheFiles()).toEqual(['1700000000.V1I1M1.mx']);
   });
 
-  it('does not trust a cache file of the wrong size: it reads the message and rebuilds the cache', async () => {
-    const body = 'x\ny\n';
+  it.each([
+    ['too short', 'x\r\n'],
+    ['a CRLF form kept by an earlier version', 'x\r\n.y\r\n'],
+  ])('does not trust a cache file that is %s: it reads the message and rebuilds the cache', async (_, content) => {
+    const body = 'x\n.y\n';
     const unique = await foreign(1, body);
     await mkdir(cacheDir());
-    await writeFile(join(cacheDir(), unique), 'x\r\n');
+    await writeFile(join(cacheDir(), unique), content);
     const drop = await open();
-    expect(await readAll(await drop.read(0, signal()))).toBe('x\r\ny\r\n');
+    expect(await readAll(await drop.read(0, signal(), { file: true }))).toBe('x\r\n.y\r\n');
     await drop.release();
-    expect(await readFile(join(cacheDir(), unique), 'latin1')).toBe('x\r\ny\r\n');
+    expect(await readFile(join(cacheDir(), unique), 'latin1')).toBe('x\r\n..y\r\n.\r\n');
   });
 
   it('keeps no cache for a message whose W= does not match what it converts to', async () => {

@@ -2,17 +2,31 @@ import { randomBytes } from 'node:crypto';
 import { constants, unlinkSync } from 'node:fs';
 import { type FileHandle, lstat, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CrlfNormalizer } from '@poplar/wire';
+import type { MessageStream } from '@poplar/session';
+import { CrlfNormalizer, DotStuffer } from '@poplar/wire';
 import { ensureDirectory } from './ensure-maildir.js';
 import { errnoOf } from './maildir-error.js';
 import { mapLimit } from './map-limit.js';
-import { closeQuietly, type OpenFile, openMessageFile, openMessageFileNow, readChunks } from './message-file.js';
+import {
+  closeQuietly,
+  crlfFileStream,
+  type OpenFile,
+  openMessageFile,
+  openMessageFileNow,
+  readChunks,
+  stream,
+} from './message-file.js';
 
 /**
- * The folder inside a Maildir that holds the CRLF form of messages stored with LF by other software, one file per
- * message named by its unique name. Not a dot folder, which Maildir++ readers would take for a mail folder.
+ * The folder inside a Maildir that holds the wire form of messages stored with LF by other software, one file per
+ * message named by its unique name: the CRLF form with every line-start "." doubled, then the "." CRLF terminator,
+ * i.e. exactly what RETR sends after its status line. Not a dot folder, which Maildir++ readers would take for a
+ * mail folder.
  */
 export const CRLF_CACHE_DIR = 'poplar-crlf';
+
+/** The "." CRLF terminator that ends every cache file. */
+const TERMINATOR_LENGTH = 3;
 
 /** Files being written start with this; a crash may leave them behind for cleanTmp(). */
 export const CACHE_TEMP_PREFIX = '.tmp-';
@@ -58,9 +72,10 @@ export async function cacheFolderState(maildir: string): Promise<CacheFolderStat
 }
 
 /**
- * Opens the cached CRLF form of a message (its cachePath) when it is there and whole: a regular file of exactly
- * `size` octets, the message's exact size. A file of another size (a build cut short by a crash, a stale form) is
- * removed so that it gets rebuilt. Never throws: without a usable cache the message is read from its own file.
+ * Opens the cached wire form of a message (its cachePath) when it is there: a regular file of at least `size`
+ * octets plus the terminator, `size` being the message's exact size (doubled dots add to it). A shorter file (a
+ * CRLF form kept by an earlier version, without dots doubled) is removed so that it gets rebuilt. Cache files are
+ * only ever renamed into place whole. Never throws: without a usable cache the message is read from its own file.
  */
 export async function openCache(path: string, size: number): Promise<OpenFile | null> {
   try {
@@ -80,9 +95,22 @@ export function openCacheNow(path: string, size: number): OpenFile | null {
   }
 }
 
-/** `file` when it has `size` octets; otherwise it is closed and removed. */
+/**
+ * An open cache file as the session's stream: the file itself when the session can send it (`asFile`), which the
+ * session closes; otherwise its bytes without the terminator, as `form: 'stuffed'`, and the session adds it.
+ */
+export function cachedWireStream(file: OpenFile, signal: AbortSignal, asFile: boolean): MessageStream {
+  const length = file.size - TERMINATOR_LENGTH;
+  if (!asFile) return crlfFileStream({ ...file, size: length }, signal, 'stuffed');
+  const wire = { fd: file.fd, length: file.size, close: () => closeQuietly(file.fd) };
+  return stream(noChunks(), undefined, length, undefined, 'stuffed', wire);
+}
+
+async function* noChunks(): AsyncGenerator<Uint8Array> {}
+
+/** `file` when it can be the wire form of a message of `size` octets; otherwise it is closed and removed. */
 function ofSize(file: OpenFile | null, path: string, size: number): OpenFile | null {
-  if (file === null || file.size === size) return file;
+  if (file === null || file.size >= size + TERMINATOR_LENGTH) return file;
   closeQuietly(file.fd);
   try {
     unlinkSync(path);
@@ -99,8 +127,8 @@ export async function removeCaches(maildir: string, uniques: readonly string[]):
 
 /**
  * Streams an open message file in CRLF form (bare LF -> CRLF, a final CRLF when missing) and, when this read is
- * to `keep` it (see keepOnThisRead) and no other build is under way, writes that form to a temporary file in the
- * cache folder as it goes. Only when the whole message was read and it came to exactly `size` octets is the file
+ * to `keep` it (see keepOnThisRead) and no other build is under way, writes its wire form to a temporary file in
+ * the cache folder as it goes. Only when the whole message was read and it came to exactly `size` octets is the file
  * synced and renamed into place; otherwise it is removed.
  * Writing never holds up the reader for more than one chunk, and a failing write only abandons the cache.
  * `finished` receives the promise of that last step, which never rejects.
@@ -121,19 +149,18 @@ export function normalizedStream(
     const build = keep && !building.has(target);
     if (build) building.add(target);
     const normalizer = new CrlfNormalizer();
+    const stuffer = new DotStuffer();
     const writer = build ? await CacheWriter.create(maildir).catch(() => null) : null;
     let whole = false;
     try {
       for await (const chunk of chunks) {
         const out = normalizer.push(chunk);
-        await writer?.write(out);
+        if (writer !== null) await writer.write(stuffer.push(out));
         yield out;
       }
       const last = normalizer.end();
-      if (last.length > 0) {
-        await writer?.write(last);
-        yield last;
-      }
+      if (writer !== null) await writer.write([...stuffer.push(last), stuffer.end()]);
+      if (last.length > 0) yield last;
       whole = normalizer.length === size;
     } finally {
       const done = writer === null ? Promise.resolve() : whole ? writer.commit(maildir, target) : writer.abort();
@@ -162,11 +189,11 @@ class CacheWriter {
     return new CacheWriter(await open(path, flags, 0o600), path);
   }
 
-  /** Waits for the previous write, then starts writing `data` (which must stay unchanged until written). */
-  async write(data: Buffer): Promise<void> {
+  /** Waits for the previous write, then starts writing `pieces` (which must stay unchanged until written). */
+  async write(pieces: readonly Buffer[]): Promise<void> {
     await this.#inFlight;
-    if (this.#failed || data.length === 0) return;
-    this.#inFlight = writeAll(this.#handle, data).catch(() => {
+    if (this.#failed || pieces.length === 0) return;
+    this.#inFlight = writeAll(this.#handle, pieces).catch(() => {
       this.#failed = true;
     });
   }
@@ -193,9 +220,12 @@ class CacheWriter {
   }
 }
 
-async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
-  for (let offset = 0; offset < data.length; ) {
-    const { bytesWritten } = await handle.write(data, offset, data.length - offset);
-    offset += bytesWritten;
+async function writeAll(handle: FileHandle, pieces: readonly Buffer[]): Promise<void> {
+  const left = [...pieces];
+  while (left.length > 0) {
+    let { bytesWritten } = await handle.writev(left);
+    // A short write: carry on from where it stopped.
+    while (left.length > 0 && bytesWritten >= left[0]!.length) bytesWritten -= left.shift()!.length;
+    if (left.length > 0 && bytesWritten > 0) left[0] = left[0]!.subarray(bytesWritten);
   }
 }

@@ -1,9 +1,10 @@
 import { lstatSync, type Stats } from 'node:fs';
 import { lstat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Maildrop, MessageStream } from '@poplar/session';
+import type { Maildrop, MessageStream, ReadOptions } from '@poplar/session';
 import {
   type CacheFolderState,
+  cachedWireStream,
   cacheFolderState,
   cachePath,
   keepOnThisRead,
@@ -74,7 +75,8 @@ export const DEFAULT_READ: SnapshotReadOptions = {
  *
  * Messages go to the session in CRLF form whenever their exact size is known: a file whose size is its exact size
  * (Poplar's own deliveries, mail stored with CRLF) is read as it is; a file stored with LF is converted as it is
- * read, or its cached CRLF form is read, which a read builds from the `crlfCacheAfterReads`-th on.
+ * read, or its cached wire form is used, which a read builds from the `crlfCacheAfterReads`-th on. A session that
+ * can send files (ReadOptions.file) is given that file to send.
  */
 export class MaildirSnapshot implements Maildrop {
   readonly count: number;
@@ -124,7 +126,7 @@ export class MaildirSnapshot implements Maildrop {
     return this.#listing.sizes[index]!;
   }
 
-  async read(index: number, signal: AbortSignal): Promise<MessageStream | null> {
+  async read(index: number, signal: AbortSignal, options?: ReadOptions): Promise<MessageStream | null> {
     this.#check(index);
     this.#live();
     const exact = this.#listing.exactSizes[index]!;
@@ -141,7 +143,7 @@ export class MaildirSnapshot implements Maildrop {
       if (!(this.#watch?.unchanged === true || (await this.#present(index)))) return null;
       const path = this.#cacheBase + unique;
       const cached = this.#read.blockingReads ? openCacheNow(path, exact) : await openCache(path, exact);
-      if (cached !== null) return crlfFileStream(cached, signal);
+      if (cached !== null) return cachedWireStream(cached, signal, options?.file === true);
     }
     const file = await this.#open(index);
     if (file === null) return null;

@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, open, openSync, read, readSync } from 'node:fs';
-import type { MessageStream } from '@poplar/session';
+import type { MessageStream, WireFile } from '@poplar/session';
 import { CrlfNormalizer, crlfFormInto } from '@poplar/wire';
 import { errnoOf, ioError } from './maildir-error.js';
 
@@ -141,14 +141,15 @@ export function readChunks(file: OpenFile, signal?: AbortSignal, pooled = false)
 }
 
 /**
- * A message file already in CRLF form as the session's stream, read into pooled buffers that the session gives
- * back once each has been written (MessageStream.recycle): reading mail then allocates almost nothing, which spares
- * the garbage collector most of its work. A small file read with blocking calls is read whole at once.
+ * A message file already in CRLF form (or `stuffed` already) as the session's stream, read into pooled buffers that
+ * the session gives back once each has been written (MessageStream.recycle): reading mail then allocates almost
+ * nothing, which spares the garbage collector most of its work. A small file read with blocking calls is read
+ * whole at once.
  */
-export function crlfFileStream(file: OpenFile, signal: AbortSignal): MessageStream {
-  if (!readsWhole(file)) return stream(readChunks(file, signal, true), recycleChunk, file.size);
+export function crlfFileStream(file: OpenFile, signal: AbortSignal, form: 'crlf' | 'stuffed' = 'crlf'): MessageStream {
+  if (!readsWhole(file)) return stream(readChunks(file, signal, true), recycleChunk, file.size, undefined, form);
   const read = wholeFile(file, signal, true);
-  return stream(read.chunks, recycleChunk, file.size, read.data);
+  return stream(read.chunks, recycleChunk, file.size, read.data, form);
 }
 
 /** Whether a file is small enough, and opened for blocking reads, to be read whole at once. */
@@ -222,16 +223,18 @@ function normalize(data: Buffer): Buffer {
 }
 
 /**
- * A stream in CRLF form, with all of its bytes when they are `whole` in memory already; every one is made here with
- * the same shape, so the session's accesses stay monomorphic.
+ * A stream in CRLF form (or `stuffed` already), with all of its bytes when they are `whole` in memory already, or
+ * as a `file` to send; every one is made here with the same shape, so the session's accesses stay monomorphic.
  */
 export function stream(
   chunks: AsyncIterator<Uint8Array>,
   recycle: ((chunk: Uint8Array) => void) | undefined,
   length: number | undefined,
   whole?: Uint8Array,
+  form: 'crlf' | 'stuffed' = 'crlf',
+  file?: WireFile,
 ): MessageStream {
-  return { form: 'crlf', length, whole, [Symbol.asyncIterator]: () => chunks, recycle };
+  return { form, length, whole, [Symbol.asyncIterator]: () => chunks, recycle, file };
 }
 
 /** Reads up to file.size bytes into `buffer` with blocking calls; fewer when the file has shrunk since it opened. */

@@ -1,7 +1,8 @@
 import type { Duplex } from 'node:stream';
 import { type LineEvent, LineReader } from '@poplar/wire';
+import type { WireFile } from './contracts.js';
 import { joinPieces, releaseJoined } from './joined-pieces.js';
-import type { Timers } from './options.js';
+import type { FileSender, Timers } from './options.js';
 
 /** Why the session stopped waiting on the client. */
 export type InterruptReason = 'eof' | 'closed' | 'timeout' | 'shutdown';
@@ -26,6 +27,9 @@ const FLUSH_AT = 64 * 1024;
 const JOIN_BELOW = 2048;
 /** Most input taken from the stream at once: the line reader never holds more than this plus one line. */
 const READ_AT_MOST = 64 * 1024;
+/** What a sent file's remainder is read in, when the connection did not take all of it at once. */
+const FILE_PIECE = 256 * 1024;
+const EMPTY = Buffer.alloc(0);
 /** How long a graceful close may wait for the client to take the last bytes before the stream is destroyed. */
 const CLOSE_GRACE_MS = 10_000;
 
@@ -40,6 +44,7 @@ interface Deadline {
 export interface ChannelOptions {
   readonly maxLineLength: number;
   readonly timers: Timers;
+  readonly fileSender?: FileSender | undefined;
   readonly signal: AbortSignal | undefined;
   /** Called once when the stream closes or fails, so in-flight work can be aborted at once. */
   readonly onClosed: () => void;
@@ -57,8 +62,12 @@ export class Channel {
   idleTimeoutMs = 0;
   bytesIn = 0;
   bytesOut = 0;
+  /** Of bytesOut, those sent straight from files (sendFile). */
+  bytesFromFiles = 0;
 
   #stream: Duplex | null = null;
+  /** The file sender, while the current stream can take files. */
+  #fileSender: FileSender | undefined;
   #queue: Buffer[] = [];
   #queued = 0;
   /** Called once the queue as it is now has been written (see whenWritten). */
@@ -68,6 +77,7 @@ export class Channel {
   #shutdown = false;
   #wake: (() => void) | null = null;
   readonly #timers: Timers;
+  readonly #sender: FileSender | undefined;
   readonly #signal: AbortSignal | undefined;
   readonly #onClosed: () => void;
 
@@ -95,6 +105,7 @@ export class Channel {
   constructor(stream: Duplex, options: ChannelOptions) {
     this.reader = new LineReader({ maxLineLength: options.maxLineLength });
     this.#timers = options.timers;
+    this.#sender = options.fileSender;
     this.#signal = options.signal;
     this.#onClosed = options.onClosed;
     this.#shutdown = options.signal?.aborted ?? false;
@@ -108,6 +119,7 @@ export class Channel {
 
   attach(stream: Duplex): void {
     this.#stream = stream;
+    this.#fileSender = this.#sender?.canSend(stream) === true ? this.#sender : undefined;
     this.#eof = stream.readableEnded;
     // A stream error after the session has let go of the stream must not crash the process.
     stream.on('error', noop);
@@ -130,6 +142,7 @@ export class Channel {
     stream.off('close', this.#onClose);
     stream.off('error', this.#onClose);
     this.#stream = null;
+    this.#fileSender = undefined;
     return stream;
   }
 
@@ -194,6 +207,51 @@ export class Channel {
   /** queue() for each piece, in order. */
   queueAll(pieces: readonly Buffer[]): void {
     for (const piece of pieces) this.queue(piece);
+  }
+
+  /** Whether sendFile() can be used on the current stream. */
+  get canSendFile(): boolean {
+    return this.#fileSender !== undefined;
+  }
+
+  /**
+   * Writes what is queued, then `head` and the file, through the file sender (canSendFile must be true): straight
+   * from the file to the connection while it takes them; when it is full, the next piece is read and goes through
+   * the stream, whose drain says when the connection takes more. The file's end is never waited for.
+   */
+  async sendFile(head: Buffer, file: WireFile): Promise<void> {
+    const sender = this.#fileSender!;
+    await this.flush();
+    const { fd, length } = file;
+    const total = head.length + length;
+    let sent = 0;
+    while (sent < total) {
+      this.#check(true);
+      const stream = this.#stream!;
+      if (stream.writableLength === 0) {
+        const offset = Math.max(0, sent - head.length);
+        let went: number;
+        try {
+          went = sender.sendNow(stream, sent < head.length ? head.subarray(sent) : EMPTY, fd, offset, length - offset);
+        } catch {
+          stream.destroy();
+          throw new Interrupt('closed', true);
+        }
+        sent += went;
+        this.bytesOut += went;
+        this.bytesFromFiles += went;
+        if (sent === total) return;
+      }
+      // The connection took only part: the next piece goes through the stream.
+      const offset = Math.max(0, sent - head.length);
+      if (sent < head.length) this.queue(head.subarray(sent));
+      const piece = sender.read(fd, offset, Math.min(FILE_PIECE, length - offset));
+      // Shorter than its length said: the answer cannot be completed honestly.
+      if (piece.length === 0) throw new Error(`the file ended ${length - offset} bytes early`);
+      this.queue(piece);
+      sent = head.length + offset + piece.length;
+      await this.flush();
+    }
   }
 
   /** Writes the queued output once enough has gathered. */

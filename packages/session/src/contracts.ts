@@ -93,13 +93,33 @@ export interface Maildrop {
   /**
    * The stored bytes of a message, streamed (LF or CRLF line ends; the session encodes them for the wire).
    * Resolves null when the message has been removed behind the session's back. Any AsyncIterable will do; a
-   * MessageStream can tell the session that the bytes are already in CRLF form.
+   * MessageStream can tell the session that the bytes are already in CRLF form, or already dot-stuffed.
    */
-  read(index: number, signal: AbortSignal): Promise<MessageStream | null>;
+  read(index: number, signal: AbortSignal, options?: ReadOptions): Promise<MessageStream | null>;
   /** UPDATE state: remove exactly these messages. May be partial on error (V0006), never removes others. */
   commit(deleted: readonly number[]): Promise<void>;
   /** End of session without changes, or after commit. Idempotent. */
   release(): Promise<void>;
+}
+
+/** What the session can take from Maildrop.read() besides a stream. */
+export interface ReadOptions {
+  /**
+   * The connection can be sent a file without the session reading it (SessionOptions.fileSender), and all of the
+   * message is wanted: the store may answer with MessageStream.file.
+   */
+  readonly file?: boolean;
+}
+
+/**
+ * The whole answer body of a message in an open file, in wire form: CRLF line ends, every line-start "." doubled,
+ * ending with the "." CRLF terminator. The session sends bytes [0, length) of it as they are and closes it.
+ */
+export interface WireFile {
+  readonly fd: number;
+  readonly length: number;
+  /** Called once by the session when it is done with the file, whether it sent it or not. */
+  close(): void;
 }
 
 /**
@@ -114,7 +134,8 @@ export interface Maildrop {
  * this large then sends the message without counting lines.
  */
 export interface MessageStream extends AsyncIterable<Uint8Array> {
-  readonly form?: 'crlf';
+  /** 'stuffed': CRLF form with every line-start "." doubled already (no terminator); only TOP counts lines in it. */
+  readonly form?: 'crlf' | 'stuffed';
   readonly length?: number | undefined;
   /**
    * All of the message, when the store has already read it: the session sends these bytes and does not iterate the
@@ -127,6 +148,8 @@ export interface MessageStream extends AsyncIterable<Uint8Array> {
    * needed): the garbage collector has it then.
    */
   readonly recycle?: ((chunk: Uint8Array) => void) | undefined;
+  /** Only when ReadOptions.file asked for it: the session sends this file and does not iterate the stream. */
+  readonly file?: WireFile | undefined;
 }
 
 export interface Store {

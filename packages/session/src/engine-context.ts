@@ -1,6 +1,6 @@
 import type { Capabilities } from './capabilities.js';
 import type { PasswordVerifier, Store } from './contracts.js';
-import type { SessionHooks, SessionOptions, Timers } from './options.js';
+import type { FileSender, SessionHooks, SessionOptions, Timers } from './options.js';
 import type { ResolvedSettings } from './settings.js';
 import type { Texts } from './texts.js';
 
@@ -13,6 +13,7 @@ export interface EngineContext {
   readonly store: Store;
   readonly passwords: PasswordVerifier;
   readonly startTls: SessionOptions['startTls'];
+  readonly fileSender: FileSender | undefined;
   readonly hooks: SessionHooks;
   readonly timers: Timers;
 }

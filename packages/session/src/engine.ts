@@ -40,6 +40,9 @@ export function createSessionEngine(options: SessionOptions): SessionEngine {
   if (options.startTls !== undefined && typeof options.startTls !== 'function') {
     throw new TypeError('Session option startTls must be a function');
   }
+  if (options.fileSender !== undefined) {
+    for (const method of ['canSend', 'sendNow', 'read']) required(options.fileSender, 'fileSender', method);
+  }
   if (options.timers !== undefined) {
     required(options.timers, 'timers', 'setTimeout');
     required(options.timers, 'timers', 'clearTimeout');
@@ -58,6 +61,7 @@ export function createSessionEngine(options: SessionOptions): SessionEngine {
     store: options.store,
     passwords: options.passwords,
     startTls: options.startTls,
+    fileSender: options.fileSender,
     hooks: options.hooks ?? {},
     timers: options.timers ?? NODE_TIMERS,
   });
@@ -72,7 +76,16 @@ export function createSessionEngine(options: SessionOptions): SessionEngine {
         // Nothing more can be done for a host whose hook throws.
       }
       stream.destroy();
-      return { user: undefined, commands: 0, retrieved: 0, deleted: 0, bytesIn: 0, bytesOut: 0, end: 'error' };
+      return {
+        user: undefined,
+        commands: 0,
+        retrieved: 0,
+        deleted: 0,
+        bytesIn: 0,
+        bytesOut: 0,
+        bytesFromFiles: 0,
+        end: 'error',
+      };
     }
   }
 

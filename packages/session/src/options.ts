@@ -85,6 +85,23 @@ export interface Timers {
   clearTimeout(handle: unknown): void;
 }
 
+/**
+ * Sends files to a connection without reading them into memory (sendfile(2)): a store's cached wire form of a
+ * message goes out without a copy through JavaScript. Every call is synchronous and never blocks on the client.
+ */
+export interface FileSender {
+  /** Whether files can be sent to this stream (a plain TCP connection, not TLS). Asked once per stream. */
+  canSend(stream: Duplex): boolean;
+  /**
+   * Hands `head`, then up to `length` bytes of `fd` from `offset`, to the connection, as much as it takes now;
+   * returns how many bytes of the two went. Called only while the stream has nothing of its own queued. Throws when
+   * the connection failed.
+   */
+  sendNow(stream: Duplex, head: Buffer, fd: number, offset: number, length: number): number;
+  /** Reads up to `length` bytes of `fd` at `offset`, for what the connection did not take at once. */
+  read(fd: number, offset: number, length: number): Buffer;
+}
+
 export interface SessionOptions {
   readonly store: Store;
   readonly passwords: PasswordVerifier;
@@ -101,6 +118,8 @@ export interface SessionOptions {
    * and discards buffered input before calling it, so nothing pipelined before the handshake is ever executed.
    */
   readonly startTls?: (plain: Duplex) => Promise<Duplex>;
+  /** Absent: every message is read by the store and written by the session. */
+  readonly fileSender?: FileSender;
   readonly hooks?: SessionHooks;
   readonly timers?: Timers;
 }
@@ -117,6 +136,8 @@ export interface SessionSummary {
   readonly deleted: number;
   readonly bytesIn: number;
   readonly bytesOut: number;
+  /** Of bytesOut, those the FileSender sent straight from files. */
+  readonly bytesFromFiles: number;
   /** 'quit' | 'timeout' | 'closed' | 'shutdown' | 'limit' | 'error' */
   readonly end: string;
 }

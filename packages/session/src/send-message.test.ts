@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type FixtureOptions, fixture } from './session.fixture.js';
+import { createMemoryFileSender } from './testing/index.js';
 
 /** Everything the server sends after login for `commands` and QUIT, as raw bytes. */
 async function transcript(options: FixtureOptions, commands: readonly string[]): Promise<Buffer> {
@@ -216,5 +217,85 @@ describe('recycling the stored chunks', () => {
     // Only chunks of writes that completed come back, each once, in order: never those of the write cut short.
     expect(recycled.length).toBeLessThan(yielded.length);
     expect(recycled).toEqual(yielded.slice(0, recycled.length));
+  });
+});
+
+describe('messages the store answers with a file in wire form', () => {
+  const commands = ['RETR 1', 'TOP 1 1', 'TOP 1 99999999', 'RETR 2', 'LIST'];
+
+  it('sends the same bytes as from a stream, whatever the connection takes at once, and closes every file (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(crlfLines, anyText),
+        fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 40 }), fc.constant(Number.POSITIVE_INFINITY)),
+        async (message, takeAtMost) => {
+          const users = { alice: [message, `Subject: 2\r\n\r\n${'.'.repeat(300)}\r\n`.repeat(400)] };
+          const sender = createMemoryFileSender({ takeAtMost });
+          const expected = await transcript({ users, chunkSize: 7 }, commands);
+          expect((await transcript({ users, wireFiles: sender }, commands)).toString('latin1')).toBe(
+            expected.toString('latin1'),
+          );
+          expect(sender.stats.sendNowCalls).toBeGreaterThan(0);
+          // Nothing taken at once: every byte went through read() and the stream instead.
+          if (takeAtMost === 0) expect(sender.stats.reads).toBeGreaterThan(0);
+          expect(sender.openFiles).toBe(0);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('asks for a file for RETR and for TOP of the whole message only, and only when the connection takes files', async () => {
+    const sender = createMemoryFileSender();
+    const f = fixture({ wireFiles: sender });
+    const s = await f.login();
+    s.send('TOP 1 2', 'TOP 1 28', 'RETR 1');
+    for (let i = 0; i < 3; i++) await s.multiline();
+    expect(f.store.stats.fileReadsAllowed).toBe(2);
+    expect(sender.stats.sendNowCalls).toBe(2);
+    s.send('QUIT');
+    const summary = await s.result;
+    expect(summary.bytesFromFiles).toBe(sender.stats.bytesSent);
+    expect(summary.bytesFromFiles).toBeGreaterThan(0);
+
+    const refusing = createMemoryFileSender({ canSend: () => false });
+    const g = fixture({ wireFiles: refusing });
+    const t = await g.login();
+    t.send('RETR 1');
+    expect((await t.multiline())[0]).toBe('+OK 28 octets');
+    expect(g.store.stats.fileReadsAllowed).toBe(0);
+    expect(refusing.stats.sendNowCalls).toBe(0);
+  });
+
+  it('ends the session when the connection fails during the send, closing the file and removing nothing', async () => {
+    const sender = createMemoryFileSender();
+    const f = fixture({ wireFiles: sender });
+    const s = await f.login();
+    s.send('DELE 2');
+    expect(await s.line()).toMatch(/^\+OK/);
+    sender.failNextSend();
+    s.send('RETR 1');
+    const summary = await s.result;
+    expect(summary.end).toBe('closed');
+    expect(sender.openFiles).toBe(0);
+    expect(f.store.stats.commits).toEqual([]);
+  });
+
+  it('cuts the connection rather than finish a file shorter than its length', async () => {
+    const sender = createMemoryFileSender({ takeAtMost: 10 });
+    const open = sender.open.bind(sender);
+    // Every file says it is 100 bytes longer than what it holds.
+    Object.assign(sender, { open: (bytes: Uint8Array) => ({ ...open(bytes), length: bytes.length + 100 }) });
+    const f = fixture({ wireFiles: sender });
+    const s = await f.login();
+    s.send('RETR 1');
+    const received: Buffer[] = [];
+    await (async () => {
+      for await (const chunk of s.client) received.push(chunk as Buffer);
+    })().catch(() => undefined);
+    // A reset connection takes unread bytes with it: whatever arrived must not look like a complete answer.
+    expect(Buffer.concat(received).toString()).not.toContain('\r\n.\r\n');
+    expect((await s.result).end).toBe('error');
+    expect(sender.openFiles).toBe(0);
   });
 });

@@ -6,6 +6,7 @@ import {
   createMemoryStore,
   createMemoryVerifier,
   type FakeTimers,
+  type MemoryFileSender,
   type MemoryStore,
   type MemoryStoreOptions,
   type MemoryVerifier,
@@ -38,16 +39,19 @@ export interface FixtureOptions extends Partial<Omit<SessionOptions, 'store' | '
   readonly chunkSize?: number;
   readonly exclusive?: boolean;
   readonly crlfForm?: boolean;
+  /** The store answers with files of this sender, which the session is given too (as fileSender). */
+  readonly wireFiles?: MemoryFileSender;
   readonly mechanisms?: readonly AuthMechanism[];
 }
 
 export function fixture(options: FixtureOptions = {}): Fixture {
-  const { users, chunkSize, exclusive, crlfForm, ...rest } = options;
+  const { users, chunkSize, exclusive, crlfForm, wireFiles, ...rest } = options;
   const store = createMemoryStore({
     users: users ?? { alice: ALICE, bob: [] },
     ...(chunkSize === undefined ? {} : { chunkSize }),
     ...(exclusive === undefined ? {} : { exclusive }),
     ...(crlfForm === undefined ? {} : { crlfForm }),
+    ...(wireFiles === undefined ? {} : { wireFiles }),
   });
   const passwords = createMemoryVerifier({ alice: 'secret', bob: 'bob pass' });
   const timers = createFakeTimers();
@@ -55,6 +59,7 @@ export function fixture(options: FixtureOptions = {}): Fixture {
     store,
     passwords,
     timers,
+    ...(wireFiles === undefined ? {} : { fileSender: wireFiles }),
     ...rest,
     settings: { failedLoginDelayMs: 0, ...rest.settings },
   });

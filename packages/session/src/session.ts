@@ -50,6 +50,7 @@ export class Session {
     this.channel = new Channel(stream, {
       maxLineLength: engine.settings.maxAuthLineSize,
       timers: engine.timers,
+      fileSender: engine.fileSender,
       signal: runOptions.signal,
       onClosed: () => this.#abort.abort(),
     });
@@ -85,6 +86,7 @@ export class Session {
       deleted: this.committed,
       bytesIn: this.channel.bytesIn,
       bytesOut: this.channel.bytesOut,
+      bytesFromFiles: this.channel.bytesFromFiles,
       end: this.end ?? 'error',
     };
   }

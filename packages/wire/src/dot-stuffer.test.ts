@@ -166,6 +166,27 @@ describe('DotStuffer (TOP)', () => {
   });
 });
 
+describe('DotStuffer (stuffed input)', () => {
+  /** A message's wire form without its terminator: what a store caches. */
+  const stuffedForm = (msg: Buffer): Buffer => {
+    const wire = encode([msg]);
+    return wire.subarray(0, wire.length - 3);
+  };
+
+  it('passes stuffed input through, counts TOP lines in it and terminates (property)', () => {
+    fc.assert(
+      fc.property(crlfMessages, cuts, fc.option(fc.nat({ max: 8 }), { nil: undefined }), (msg, c, k) => {
+        const stuffed = stuffedForm(msg);
+        const chunks = split(stuffed, c);
+        const options = { stuffed: true, ...(k === undefined ? {} : { bodyLines: k }) };
+        expect(stuff(chunks, options)).toEqual(encode([msg], k));
+        expect(stuff(chunks, { ...options, length: stuffed.length })).toEqual(encode([msg], k));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
 describe('CrlfNormalizer', () => {
   function normalize(chunks: readonly Buffer[]): { out: Buffer; pieces: Buffer[]; length: number } {
     const normalizer = new CrlfNormalizer();

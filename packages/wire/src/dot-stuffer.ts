@@ -21,6 +21,11 @@ export interface DotStufferOptions {
    * stop before the end, so lines are not counted and TOP costs what RETR costs.
    */
   readonly length?: number;
+  /**
+   * The input is already dot-stuffed (a store's cached wire form): nothing is doubled, TOP still counts lines (a
+   * doubled dot adds none) and end() still adds the terminator.
+   */
+  readonly stuffed?: boolean;
 }
 
 /**
@@ -36,6 +41,7 @@ export interface DotStufferOptions {
 export class DotStuffer {
   #atLineStart = true;
   readonly #top: boolean;
+  readonly #stuffed: boolean;
   #inHeaders = true;
   #bodyLeft: number;
   #blank = LINE_START;
@@ -45,6 +51,7 @@ export class DotStuffer {
     const { bodyLines, length } = options;
     this.#top = bodyLines !== undefined && !(length !== undefined && bodyLines >= length);
     this.#bodyLeft = bodyLines ?? 0;
+    this.#stuffed = options.stuffed === true;
   }
 
   /** True once TOP has sent all it should: the caller can stop reading the message. */
@@ -70,6 +77,7 @@ export class DotStuffer {
   /** input[0, end) with every line-start dot doubled, as views of input. */
   #stuff(input: Buffer, end: number): readonly Buffer[] {
     if (end === 0) return NO_PIECES;
+    if (this.#stuffed) return [input.subarray(0, end)];
     const pieces: Buffer[] = [];
     let start = 0;
     // A piece ends just after a line-start dot and the next one starts at that dot, so the dot goes out twice.

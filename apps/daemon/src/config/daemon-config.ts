@@ -54,6 +54,8 @@ export interface DaemonConfig {
   readonly blockingReads: boolean;
   /** The read of a message stored with LF from which its CRLF form is kept; 0 keeps none. */
   readonly crlfCacheAfterReads: number;
+  /** SendFile: send kept wire forms with sendfile(2) on plain connections. */
+  readonly sendFile: boolean;
   readonly plainListeners: readonly ListenerConfig[];
   readonly tlsListeners: readonly ListenerConfig[];
   /** Set when a listener expects a PROXY protocol header. */
@@ -165,6 +167,7 @@ export function parseDaemonConfig(text: string, file: string): DaemonConfig {
     exactSize: root.boolean('EnableExactRFC822Size', true),
     blockingReads: root.boolean('BlockingReads', true),
     crlfCacheAfterReads: root.integer('CrlfCacheAfterReads', 2, 0, 1000),
+    sendFile: root.boolean('SendFile', true),
     plainListeners,
     tlsListeners,
     proxy,

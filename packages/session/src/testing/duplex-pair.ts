@@ -15,7 +15,8 @@ class PairEnd extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (this.peer.destroyed || this.peer.push(chunk)) callback();
+    // Copied, as a socket's kernel buffer copies: once the write is acknowledged its memory may be used again.
+    if (this.peer.destroyed || this.peer.push(Buffer.from(chunk))) callback();
     else this.#pendingWrite = () => callback();
   }
 

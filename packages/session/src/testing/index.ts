@@ -12,6 +12,12 @@ export {
 } from './fake-mechanism.js';
 export { createFakeTimers, type FakeTimers } from './fake-timers.js';
 export {
+  createMemoryFileSender,
+  type MemoryFileSender,
+  type MemoryFileSenderOptions,
+  type MemoryFileSenderStats,
+} from './memory-file-sender.js';
+export {
   createMemoryStore,
   type MemoryMessage,
   type MemoryStore,

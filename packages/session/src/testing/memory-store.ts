@@ -1,5 +1,6 @@
-import { exactSize } from '@poplar/wire';
+import { exactSize, MessageEncoder } from '@poplar/wire';
 import { type Identity, type Maildrop, type MessageStream, type Store, StoreError } from '../contracts.js';
+import type { MemoryFileSender } from './memory-file-sender.js';
 
 /** A message: its content, or the content with a chosen UID. */
 export type MemoryMessage = string | Uint8Array | { readonly content: string | Uint8Array; readonly uid?: string };
@@ -15,6 +16,11 @@ export interface MemoryStoreOptions {
    * `length`, as a store that keeps mail in wire form does. Default false: plain chunks.
    */
   readonly crlfForm?: boolean;
+  /**
+   * Answer reads that allow it (ReadOptions.file) with the message's wire form as a file of this sender, as a store
+   * that keeps the wire form on disk does.
+   */
+  readonly wireFiles?: MemoryFileSender;
 }
 
 interface Entry {
@@ -33,6 +39,8 @@ export interface MemoryStoreStats {
   chunksRead: number;
   /** Reads whose stream was stopped before its end (iterator return()). */
   readsStopped: number;
+  /** Reads that allowed a file (ReadOptions.file). */
+  fileReadsAllowed: number;
 }
 
 export interface MemoryStore extends Store {
@@ -53,6 +61,17 @@ export interface MemoryStore extends Store {
   failRead(user: string, uid: string, afterChunks: number): void;
 }
 
+/** A stream that yields nothing: what comes with a file. */
+const NOTHING: MessageStream = {
+  async *[Symbol.asyncIterator]() {},
+};
+
+/** The whole answer body: CRLF form, line-start dots doubled, the terminator. */
+function wireForm(content: Buffer): Buffer {
+  const encoder = new MessageEncoder();
+  return Buffer.concat([encoder.push(content), encoder.end()]);
+}
+
 /**
  * An in-memory Store with the semantics the session relies on: a snapshot per login, decimal UIDs that only grow
  * (C0007), exact sizes, commit removing exactly the given messages. Test helpers break it on purpose.
@@ -65,7 +84,14 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
   const openFailures = new Map<string, Error>();
   const readFailures = new Map<string, number>();
   const openUsers = new Map<string, number>();
-  const stats: MemoryStoreStats = { opens: 0, releases: 0, commits: [], chunksRead: 0, readsStopped: 0 };
+  const stats: MemoryStoreStats = {
+    opens: 0,
+    releases: 0,
+    commits: [],
+    chunksRead: 0,
+    readsStopped: 0,
+    fileReadsAllowed: 0,
+  };
 
   function deliver(user: string, message: MemoryMessage): string {
     const raw = typeof message === 'string' || message instanceof Uint8Array ? message : message.content;
@@ -123,9 +149,14 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
       count: snapshot.length,
       uid: (index) => snapshot[index]!.uid,
       size: (index) => snapshot[index]!.size,
-      async read(index, signal) {
+      async read(index, signal, readOptions) {
         const entry = snapshot[index]!;
         if (!mailboxes.get(user)?.includes(entry)) return null;
+        if (readOptions?.file === true) {
+          stats.fileReadsAllowed++;
+          if (options.wireFiles !== undefined)
+            return { file: options.wireFiles.open(wireForm(entry.content)), ...NOTHING };
+        }
         const stream: MessageStream = chunks(user, entry, signal);
         const crlf = options.crlfForm === true && entry.size === entry.content.length;
         return crlf ? Object.assign(stream, { form: 'crlf' as const, length: entry.size }) : stream;
