@@ -142,6 +142,25 @@ describe('kept wire forms sent with sendfile(2)', () => {
     expect(files.sort()).toEqual(messages.map((m) => m.file).sort());
   });
 
+  it('sends mail delivered by poplard deliver, without line-start dots, from its own file once it was read', async () => {
+    const delivered = lfMessage(
+      'delivered',
+      Array.from({ length: 2000 }, (_, i) => `plain line ${i}`),
+    ).replaceAll('\n', '\r\n');
+    expect((await fixture.deliver(USER, delivered)).code).toBe(0);
+    // A new session lists it as message 3; each fetch is a session of its own.
+    for (let fetch = 0; fetch < 2; fetch++) {
+      const before = sessions(daemon).length;
+      const result = await curl(`pop3://127.0.0.1:${port}/3`);
+      expect(result.stdout.toString('latin1') === delivered).toBe(true);
+      await daemon.waitFor(() => sessions(daemon).length === before + 1);
+      const fromFiles = sessions(daemon).at(-1)!.bytesFromFiles as number;
+      // The first read finds that no line starts with "."; the second sends the file (and the terminator after it).
+      if (fetch === 0) expect(fromFiles).toBe(0);
+      else expect(fromFiles).toBeGreaterThanOrEqual(delivered.length);
+    }
+  });
+
   it('sends nothing from files over STLS, and nothing with SendFile = false, with the same bytes', async () => {
     const before = sessions(daemon).length;
     const overTls = await curl('--ssl-reqd', '-k', `pop3://127.0.0.1:${port}/2`);

@@ -10,6 +10,7 @@ import { mapLimit } from './map-limit.js';
 import {
   closeQuietly,
   crlfFileStream,
+  noChunks,
   type OpenFile,
   openMessageFile,
   openMessageFileNow,
@@ -105,8 +106,6 @@ export function cachedWireStream(file: OpenFile, signal: AbortSignal, asFile: bo
   const wire = { fd: file.fd, length: file.size, close: () => closeQuietly(file.fd) };
   return stream(noChunks(), undefined, length, undefined, 'stuffed', wire);
 }
-
-async function* noChunks(): AsyncGenerator<Uint8Array> {}
 
 /** `file` when it can be the wire form of a message of `size` octets; otherwise it is closed and removed. */
 function ofSize(file: OpenFile | null, path: string, size: number): OpenFile | null {

@@ -13,13 +13,16 @@ import {
   openCacheNow,
   removeCaches,
 } from './crlf-cache.js';
+import { dotFreeMessages, LineStartDots } from './dot-free-messages.js';
 import { errnoOf, ioError } from './maildir-error.js';
 import { FOLDERS, locateMessages, uniqueOf } from './maildir-scan.js';
 import type { MaildirWatch } from './maildir-watch.js';
 import { mapLimit } from './map-limit.js';
 import {
+  closeQuietly,
   convertedFileStream,
   crlfFileStream,
+  noChunks,
   type OpenFile,
   openMessageFile,
   readChunks,
@@ -147,7 +150,7 @@ export class MaildirSnapshot implements Maildrop {
     }
     const file = await this.#open(index);
     if (file === null) return null;
-    if (file.size === exact) return crlfFileStream(file, signal);
+    if (file.size === exact) return this.#crlfStored(file, unique, signal, options?.file === true);
     // Without its exact size the CRLF form cannot be checked: the session converts the stored bytes as it sends.
     if (Number.isNaN(exact)) return readChunks(file, signal);
     const keep =
@@ -244,6 +247,28 @@ export class MaildirSnapshot implements Maildrop {
     return this.#moved?.get(index) ?? `${FOLDERS[this.#listing.folders[index] as 0 | 1]}/${this.#name(index)}`;
   }
 
+  /**
+   * A message stored in CRLF form. Its wire form is the file itself and the terminator when it has no line-start
+   * dot: a session that can send files is given the file once this process has seen that (dotFreeMessages), and
+   * its reads until then look.
+   */
+  #crlfStored(file: OpenFile, unique: string, signal: AbortSignal, sendable: boolean): MessageStream {
+    const key = this.#base + unique;
+    if (!sendable) return crlfFileStream(file, signal);
+    if (dotFreeMessages.has(key)) {
+      const wire = { fd: file.fd, length: file.size, tail: TERMINATOR, close: () => closeQuietly(file.fd) };
+      return stream(noChunks(), undefined, file.size, undefined, 'crlf', wire);
+    }
+    const read = crlfFileStream(file, signal);
+    if (read.whole !== undefined) {
+      const dots = new LineStartDots();
+      dots.push(read.whole);
+      if (!dots.found) dotFreeMessages.remember(key);
+      return read;
+    }
+    return stream(learnDots(read, key), read.recycle, read.length);
+  }
+
   /** Looks up the cache folder's state, which #cacheState then holds (until the next build), so reads need not wait. */
   #cacheFolder(): Promise<CacheFolderState> {
     if (this.#cacheLookup !== undefined) return this.#cacheLookup;
@@ -295,6 +320,18 @@ export class MaildirSnapshot implements Maildrop {
     this.#moved.set(index, found);
     return found;
   }
+}
+
+const TERMINATOR = Buffer.from('.\r\n');
+
+/** The chunks of `read`, remembering the message as dot-free when all of it went by without a line-start dot. */
+async function* learnDots(read: MessageStream, key: string): AsyncGenerator<Uint8Array> {
+  const dots = new LineStartDots();
+  for await (const chunk of read) {
+    dots.push(chunk);
+    yield chunk;
+  }
+  if (!dots.found) dotFreeMessages.remember(key);
 }
 
 /** unlink(); false when the file was already gone. */

@@ -152,6 +152,9 @@ export function crlfFileStream(file: OpenFile, signal: AbortSignal, form: 'crlf'
   return stream(read.chunks, recycleChunk, file.size, read.data, form);
 }
 
+/** The stream of a message sent from its file (MessageStream.file): nothing to iterate. */
+export async function* noChunks(): AsyncGenerator<Uint8Array> {}
+
 /** Whether a file is small enough, and opened for blocking reads, to be read whole at once. */
 function readsWhole(file: OpenFile): boolean {
   return file.blocking && file.size <= CHUNK;

@@ -217,7 +217,7 @@ export class Channel {
   /**
    * Writes what is queued, then `head` and the file, through the file sender (canSendFile must be true): straight
    * from the file to the connection while it takes them; when it is full, the next piece is read and goes through
-   * the stream, whose drain says when the connection takes more. The file's end is never waited for.
+   * the stream, whose drain says when the connection takes more. The file's `tail` is queued after it.
    */
   async sendFile(head: Buffer, file: WireFile): Promise<void> {
     const sender = this.#fileSender!;
@@ -240,7 +240,7 @@ export class Channel {
         sent += went;
         this.bytesOut += went;
         this.bytesFromFiles += went;
-        if (sent === total) return;
+        if (sent === total) break;
       }
       // The connection took only part: the next piece goes through the stream.
       const offset = Math.max(0, sent - head.length);
@@ -252,6 +252,8 @@ export class Channel {
       sent = head.length + offset + piece.length;
       await this.flush();
     }
+    // Goes out with whatever is written next (the next answer, or before the next wait on the client).
+    if (file.tail !== undefined) this.queue(file.tail);
   }
 
   /** Writes the queued output once enough has gathered. */

@@ -113,11 +113,14 @@ export interface ReadOptions {
 
 /**
  * The whole answer body of a message in an open file, in wire form: CRLF line ends, every line-start "." doubled,
- * ending with the "." CRLF terminator. The session sends bytes [0, length) of it as they are and closes it.
+ * ending with the "." CRLF terminator. The session sends bytes [0, length) of it as they are, then `tail`, and
+ * closes it.
  */
 export interface WireFile {
   readonly fd: number;
   readonly length: number;
+  /** Bytes that follow the file's: the terminator, when the file is a message without line-start dots as stored. */
+  readonly tail?: Buffer | undefined;
   /** Called once by the session when it is done with the file, whether it sent it or not. */
   close(): void;
 }

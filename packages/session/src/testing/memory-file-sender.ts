@@ -26,8 +26,8 @@ export interface MemoryFileSender extends FileSender {
   readonly stats: MemoryFileSenderStats;
   /** Files opened and not yet closed. */
   readonly openFiles: number;
-  /** A file holding `bytes`; closing it twice throws. */
-  open(bytes: Uint8Array): WireFile;
+  /** A file holding `bytes`, to be followed by `tail`; closing it twice throws. */
+  open(bytes: Uint8Array, tail?: Buffer): WireFile;
   /** Makes the next sendNow() throw, as a reset connection does. */
   failNextSend(error?: Error): void;
 }
@@ -49,12 +49,13 @@ export function createMemoryFileSender(options: MemoryFileSenderOptions = {}): M
     get openFiles() {
       return files.size;
     },
-    open(bytes) {
+    open(bytes, tail) {
       const fd = nextFd++;
       files.set(fd, Buffer.from(bytes));
       return {
         fd,
         length: bytes.length,
+        tail,
         close: () => {
           if (!files.delete(fd)) throw new Error(`file ${fd} closed twice`);
         },

@@ -1,5 +1,12 @@
 import { exactSize, MessageEncoder } from '@poplar/wire';
-import { type Identity, type Maildrop, type MessageStream, type Store, StoreError } from '../contracts.js';
+import {
+  type Identity,
+  type Maildrop,
+  type MessageStream,
+  type Store,
+  StoreError,
+  type WireFile,
+} from '../contracts.js';
 import type { MemoryFileSender } from './memory-file-sender.js';
 
 /** A message: its content, or the content with a chosen UID. */
@@ -66,10 +73,18 @@ const NOTHING: MessageStream = {
   async *[Symbol.asyncIterator]() {},
 };
 
-/** The whole answer body: CRLF form, line-start dots doubled, the terminator. */
-function wireForm(content: Buffer): Buffer {
+const TERMINATOR = Buffer.from('.\r\n');
+
+/**
+ * The whole answer body as a file: a message in CRLF form without line-start dots as it is, followed by the
+ * terminator (as a Maildir store sends Poplar's own deliveries); any other in wire form, terminator included.
+ */
+function wireFile(files: MemoryFileSender, entry: Entry): WireFile {
+  const { content } = entry;
+  const dotFree = entry.size === content.length && content[0] !== 0x2e && !content.includes('\n.');
+  if (dotFree && content.length > 0) return files.open(content, TERMINATOR);
   const encoder = new MessageEncoder();
-  return Buffer.concat([encoder.push(content), encoder.end()]);
+  return files.open(Buffer.concat([encoder.push(content), encoder.end()]));
 }
 
 /**
@@ -154,8 +169,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
         if (!mailboxes.get(user)?.includes(entry)) return null;
         if (readOptions?.file === true) {
           stats.fileReadsAllowed++;
-          if (options.wireFiles !== undefined)
-            return { file: options.wireFiles.open(wireForm(entry.content)), ...NOTHING };
+          if (options.wireFiles !== undefined) return { file: wireFile(options.wireFiles, entry), ...NOTHING };
         }
         const stream: MessageStream = chunks(user, entry, signal);
         const crlf = options.crlfForm === true && entry.size === entry.content.length;
