@@ -40,9 +40,8 @@ for (const dir of dirs) {
     continue;
   }
   const r = JSON.parse(readFileSync(file, 'utf8'));
-  const suiteErrors = (r.testResults ?? []).filter(
-    (t) => t.status === 'failed' && (t.assertionResults ?? []).length === 0,
-  ).length;
+  // A file that failed without a failing test (an import error, a crash) counts as one failure.
+  let suiteErrors = 0;
   for (const t of r.testResults ?? []) {
     const testFile = t.name.startsWith(dir) ? t.name.slice(dir.length + 1) : t.name;
     const failedTests = (t.assertionResults ?? []).filter((a) => a.status === 'failed');
@@ -50,6 +49,7 @@ for (const dir of dirs) {
       failures.push(`FAILED ${name} ${testFile} > ${a.fullName}: ${firstLine(a.failureMessages?.[0])}`);
     }
     if (t.status === 'failed' && failedTests.length === 0) {
+      suiteErrors++;
       failures.push(`FAILED ${name} ${testFile}: ${firstLine(t.message ?? 'the file did not run')}`);
     }
   }

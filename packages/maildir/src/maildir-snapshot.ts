@@ -253,8 +253,8 @@ export class MaildirSnapshot implements Maildrop {
    * its reads until then look.
    */
   #crlfStored(file: OpenFile, unique: string, signal: AbortSignal, sendable: boolean): MessageStream {
-    const key = this.#base + unique;
     if (!sendable) return crlfFileStream(file, signal);
+    const key = this.#base + unique;
     if (dotFreeMessages.has(key)) {
       const wire = { fd: file.fd, length: file.size, tail: TERMINATOR, close: () => closeQuietly(file.fd) };
       return stream(noChunks(), undefined, file.size, undefined, 'crlf', wire);
