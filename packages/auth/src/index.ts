@@ -1,3 +1,5 @@
+// The NT hash the users file stores for NTLM users, computed by the NTLM package (which has the MD4 it needs).
+export { ntHash } from '@poplar/auth-ntlm';
 export type {
   AuthContext,
   AuthExchange,
@@ -9,7 +11,6 @@ export type {
   PasswordVerifier,
   VerifyResult,
 } from '@poplar/session';
-export { md4, ntHash } from './md4.js';
 export { generateNtKey, NT_KEY_BYTES, parseNtKey } from './nt-hash-cipher.js';
 export {
   DEFAULT_HASH_SETTINGS,

@@ -1,5 +1,5 @@
+import { ntHash } from '@poplar/auth-ntlm';
 import { describe, expect, it } from 'vitest';
-import { ntHash } from './md4.js';
 import { decryptNtHash, encryptNtHash, generateNtKey, isSealedNtHash, parseNtKey } from './nt-hash-cipher.js';
 
 const key = parseNtKey(generateNtKey());

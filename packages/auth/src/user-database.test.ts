@@ -1,8 +1,8 @@
 import { chmod, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ntHash } from '@poplar/auth-ntlm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ntHash } from './md4.js';
 import { generateNtKey, parseNtKey } from './nt-hash-cipher.js';
 import { type HashSettings, hashPassword } from './password-hash.js';
 import { openUserDatabase, type UserDatabaseOptions } from './user-database.js';

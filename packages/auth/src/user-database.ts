@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { constants, type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { ntHash } from '@poplar/auth-ntlm';
 import { DecoyHashes } from './decoy-hashes.js';
-import { ntHash } from './md4.js';
 import { decryptNtHash, encryptNtHash, NT_KEY_BYTES } from './nt-hash-cipher.js';
 import {
   checkHashSettings,
