@@ -1,16 +1,15 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { generateNtKey, openUserDatabase } from '@poplar/auth';
 import { stringify } from 'smol-toml';
 import { loadDaemonConfig } from '../config/daemon-config.js';
 import { Logger } from '../logger.js';
 import { loadNtKey } from '../nt-key.js';
+import { makeSelfSignedCertificate } from '../self-signed-certificate.js';
 import { startDaemon } from '../start-daemon.js';
 import { deliverMessage } from '../store.js';
 import { runUntilSignal } from './serve-command.js';
@@ -42,21 +41,7 @@ async function demoCertificate(dir: string): Promise<{ cert: string; key: string
   const key = join(dir, 'key.pem');
   if (existsSync(cert) && existsSync(key)) return { cert, key };
   try {
-    await promisify(execFile)('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      '/CN=localhost',
-      '-days',
-      '30',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ]);
+    await makeSelfSignedCertificate(cert, key, { days: 30 });
     return { cert, key };
   } catch {
     return undefined;

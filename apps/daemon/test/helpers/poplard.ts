@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify, type TomlTable } from 'smol-toml';
+import { makeSelfSignedCertificate } from '../../src/self-signed-certificate.js';
 import { runTool, type ToolResult } from './run-tool.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -38,24 +39,9 @@ export interface Fixture {
   cleanup(): Promise<void>;
 }
 
-/** A self-signed certificate for CN=localhost, made with the openssl CLI. */
-export async function makeCertificate(certFile: string, keyFile: string, subject = '/CN=localhost'): Promise<void> {
-  const result = await runTool('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    subject,
-    '-days',
-    '2',
-    '-keyout',
-    keyFile,
-    '-out',
-    certFile,
-  ]);
-  if (result.code !== 0) throw new Error(`openssl failed: ${result.stderr}`);
+/** A self-signed certificate (CN=localhost unless told), made with the openssl CLI. */
+export function makeCertificate(certFile: string, keyFile: string, subject?: string): Promise<void> {
+  return makeSelfSignedCertificate(certFile, keyFile, { days: 2, ...(subject === undefined ? {} : { subject }) });
 }
 
 export async function createFixture(): Promise<Fixture> {
