@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadNativeAddon } from '@poplar/native-addon';
 import { type AcceptorOptions, GssAcceptor, keytabName } from './gss-acceptor.js';
 import { isNativeModule, type NativeModule } from './native-module.js';
 
@@ -24,9 +23,6 @@ export type LoadGssapiResult =
 /** build/Release/gssapi.node, seen from src/ and from dist/ alike. */
 export const DEFAULT_ADDON_PATH = fileURLToPath(new URL('../build/Release/gssapi.node', import.meta.url));
 
-const REBUILD =
-  'then rebuild (`npm rebuild @poplar/gssapi`; in a source checkout `pnpm --filter @poplar/gssapi build:native`)';
-
 let defaultResult: LoadGssapiResult | undefined;
 
 /**
@@ -40,15 +36,13 @@ export function loadGssapi(options: { readonly path?: string } = {}): LoadGssapi
 }
 
 function load(path: string): LoadGssapiResult {
-  if (!existsSync(path)) return { ok: false, reason: notBuilt(path) };
-  let native: unknown;
-  try {
-    native = createRequire(import.meta.url)(path);
-  } catch (error) {
-    return { ok: false, reason: loadFailure(path, error) };
-  }
-  if (!isNativeModule(native)) return { ok: false, reason: `${path} is not the @poplar/gssapi addon` };
-  return { ok: true, binding: createBinding(native, path) };
+  const loaded = loadNativeAddon(path, {
+    packageName: '@poplar/gssapi',
+    isModule: isNativeModule,
+    requirements: 'libkrb5-dev, g++, make and python3',
+    explainLoadError: loadFailure,
+  });
+  return loaded.ok ? { ok: true, binding: createBinding(loaded.native, path) } : loaded;
 }
 
 function createBinding(native: NativeModule, path: string): GssapiBinding {
@@ -65,22 +59,12 @@ function createBinding(native: NativeModule, path: string): GssapiBinding {
   };
 }
 
-/** The build script records why it could not build the addon in build/native-build.json. */
-function notBuilt(path: string): string {
-  const statusFile = join(dirname(path), '..', 'native-build.json');
-  try {
-    const status = JSON.parse(readFileSync(statusFile, 'utf8')) as { ok?: boolean; reason?: string };
-    if (status.ok === false && status.reason) return `the native addon was not built: ${status.reason}`;
-  } catch {}
-  return `the native addon was not built (${path} is missing): install libkrb5-dev, g++, make and python3, ${REBUILD}`;
-}
-
-/** @internal Exported for tests: the reason for a failed require() of the addon. */
-export function loadFailure(path: string, error: unknown): string {
+/** @internal Exported for tests: names the Kerberos library the dynamic loader could not find, when that is why. */
+export function loadFailure(error: unknown): string | undefined {
   const message = error instanceof Error ? error.message : String(error);
   const library = /(lib(?:gssapi_krb5|krb5|k5crypto|com_err|krb5support)\.so[.\d]*)/.exec(message)?.[1];
   if (library && /cannot open shared object|no such file/i.test(message)) {
     return `${library} missing: install the MIT Kerberos libraries (Debian/Ubuntu: libgssapi-krb5-2)`;
   }
-  return `the native addon ${path} failed to load (${message.split('\n')[0]}): ${REBUILD}`;
+  return undefined;
 }

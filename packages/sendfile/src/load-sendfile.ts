@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadNativeAddon } from '@poplar/native-addon';
 import { isNativeModule } from './native-module.js';
 
 /** The loaded native addon. */
@@ -27,9 +26,6 @@ export type LoadSendfileResult =
 /** build/Release/sendfile.node, seen from src/ and from dist/ alike. */
 export const DEFAULT_ADDON_PATH = fileURLToPath(new URL('../build/Release/sendfile.node', import.meta.url));
 
-const REBUILD =
-  'then rebuild (`npm rebuild @poplar/sendfile`; in a source checkout `pnpm --filter @poplar/sendfile build:native`)';
-
 let defaultResult: LoadSendfileResult | undefined;
 
 /**
@@ -43,25 +39,11 @@ export function loadSendfile(options: { readonly path?: string } = {}): LoadSend
 }
 
 function load(path: string): LoadSendfileResult {
-  if (!existsSync(path)) return { ok: false, reason: notBuilt(path) };
-  let native: unknown;
-  try {
-    native = createRequire(import.meta.url)(path);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return { ok: false, reason: `the native addon ${path} failed to load (${message.split('\n')[0]}): ${REBUILD}` };
-  }
-  if (!isNativeModule(native)) return { ok: false, reason: `${path} is not the @poplar/sendfile addon` };
+  const loaded = loadNativeAddon(path, {
+    packageName: '@poplar/sendfile',
+    isModule: isNativeModule,
+    requirements: 'gcc, make and python3',
+  });
   // The native function itself: no wrapper on a path taken once per message sent.
-  return { ok: true, binding: { path, sendFile: native.sendFile } };
-}
-
-/** The build script records why it could not build the addon in build/native-build.json. */
-function notBuilt(path: string): string {
-  const statusFile = join(dirname(path), '..', 'native-build.json');
-  try {
-    const status = JSON.parse(readFileSync(statusFile, 'utf8')) as { ok?: boolean; reason?: string };
-    if (status.ok === false && status.reason) return `the native addon was not built: ${status.reason}`;
-  } catch {}
-  return `the native addon was not built (${path} is missing): install gcc, make and python3, ${REBUILD}`;
+  return loaded.ok ? { ok: true, binding: { path, sendFile: loaded.native.sendFile } } : loaded;
 }

@@ -1,0 +1,2 @@
+export { buildNativeAddon } from './build-native-addon.mjs';
+export { loadNativeAddon } from './load-native-addon.mjs';

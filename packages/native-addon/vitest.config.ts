@@ -1,0 +1,3 @@
+import { poplarVitest } from '../../tooling/vitest.base.mjs';
+
+export default poplarVitest();
