@@ -71,7 +71,7 @@ export async function openDaemon(config: DaemonConfig, logger: Logger, shared: S
     logger.warn('no-sendfile', { message: `SendFile: ${files.reason}; kept wire forms are read and written instead` });
   }
   const engine = createSessionEngine({
-    store: createStore(config, users),
+    store: createStore(config, users, logger),
     passwords,
     mechanisms,
     settings: config.session,

@@ -5,6 +5,7 @@ import { createMaildirStore, deliver, MaildirError, resolveMaildir } from '@popl
 import type { Store } from '@poplar/session';
 import type { DaemonConfig } from './config/daemon-config.js';
 import { CommandError, EXIT } from './exit-codes.js';
+import type { Logger } from './logger.js';
 import { checkedMessage, MessageFormatError } from './message-check.js';
 
 type Users = Pick<UserDatabase, 'get' | 'mailboxFor'>;
@@ -22,11 +23,12 @@ export async function ensureMailRoot(config: DaemonConfig): Promise<void> {
 
 /**
  * The message store: each user's Maildir is MailRoot/<user>/Maildir, unless the users file gives the user a
- * maildir= of their own.
+ * maildir= of their own. A failed background tidy of a Maildir is logged as `tidy-failed`.
  */
-export function createStore(config: DaemonConfig, users: Users): Store {
+export function createStore(config: DaemonConfig, users: Users, logger: Logger): Store {
   const common = {
     mailRoot: config.mailRoot,
+    onTidyError: (maildir: string, error: Error) => logger.warn('tidy-failed', { maildir, message: error.message }),
     exactSize: config.exactSize,
     blockingReads: config.blockingReads,
     // 0 turns the cache off; the count then has no use.

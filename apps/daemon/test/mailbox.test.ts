@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crlfMessage, maildirFiles, secondFields } from './helpers/messages.js';
@@ -105,6 +105,21 @@ describe('maildrop semantics', () => {
     expect(await client.command('NOOP')).toMatch(/^\+OK/);
     await client.command('QUIT');
     client.close();
+  });
+
+  it('logs a Maildir it cannot tidy after a session, and the session ends normally', async () => {
+    await addUserWith('untidy', 1);
+    const maildir = join(fixture.mailRoot, 'untidy', 'Maildir');
+    const client = await session('untidy');
+    expect((await client.multiline('RETR 1')).lines).toContain('Subject: untidy 1');
+    // Broken behind the session's back; the tidy after it ends cannot read tmp/ then.
+    await rm(join(maildir, 'tmp'), { recursive: true });
+    await writeFile(join(maildir, 'tmp'), 'a file where the tmp/ folder belongs');
+    expect(await client.command('QUIT')).toMatch(/^\+OK/);
+    client.close();
+    const warning = await daemon.waitFor((line) => line.event === 'tidy-failed');
+    expect(warning).toMatchObject({ level: 'warn', maildir });
+    expect(warning.message).toMatch(/cannot clean .*tmp/);
   });
 });
 

@@ -61,6 +61,11 @@ export interface MaildirStoreOptions {
    * ends. Default 24 hours; 0 never.
    */
   readonly tidyEveryMs?: number;
+  /**
+   * Told when the background tidy of a Maildir fails (a folder it cannot read, a file it cannot remove), so that the
+   * failure can be logged; the next tidy is tried an interval later. Default: the failure is ignored.
+   */
+  readonly onTidyError?: (maildir: string, error: Error) => void;
 }
 
 const LISTING_CACHE = 500_000;
@@ -84,7 +89,7 @@ export function createMaildirStore(options: MaildirStoreOptions): Store {
     watchChanges: options.watchChanges ?? DEFAULT_READ.watchChanges,
   };
   const tidyEvery = options.tidyEveryMs ?? TIDY_EVERY_MS;
-  const tidier = tidyEvery > 0 ? new Tidier(tidyEvery) : undefined;
+  const tidier = tidyEvery > 0 ? new Tidier(tidyEvery, options.onTidyError ?? (() => {})) : undefined;
   const maxListed = options.listingCache ?? LISTING_CACHE;
   const listings = maxListed > 0 ? new ListingCache(maxListed) : undefined;
   const locate = async (identity: Identity): Promise<string> => {

@@ -20,7 +20,11 @@ describe('Tidier', () => {
   it('cleans a Maildir at most once per interval, and again once it is over', async () => {
     // Files count as stale 36 hours after they were last touched (ctime cannot be set back): the clock moves on.
     let now = Date.now() + 40 * HOUR;
-    const tidier = new Tidier(24 * HOUR, () => now);
+    const tidier = new Tidier(
+      24 * HOUR,
+      (_, error) => expect.fail(error.message),
+      () => now,
+    );
     const stale = await leftover('1.stale');
     await tidier.tidy(alice.maildir);
     expect(existsSync(stale)).toBe(false);
@@ -39,9 +43,25 @@ describe('Tidier', () => {
     expect(existsSync(third)).toBe(false);
   });
 
-  it('never fails: a Maildir that is gone is simply not tidied', async () => {
-    const tidier = new Tidier(HOUR);
-    await rm(alice.root, { recursive: true });
+  it('never rejects: a failure goes to onError, and the next try waits for the interval', async () => {
+    let now = Date.now();
+    const failures: [string, Error][] = [];
+    const tidier = new Tidier(
+      HOUR,
+      (maildir, error) => failures.push([maildir, error]),
+      () => now,
+    );
+    await rm(join(alice.maildir, 'tmp'), { recursive: true });
+    await writeFile(join(alice.maildir, 'tmp'), 'not a folder');
     await expect(tidier.tidy(alice.maildir)).resolves.toBeUndefined();
+    expect(failures).toHaveLength(1);
+    expect(failures[0]?.[0]).toBe(alice.maildir);
+    expect(failures[0]?.[1].message).toMatch(/cannot clean .*tmp/);
+
+    await tidier.tidy(alice.maildir);
+    expect(failures, 'within the interval').toHaveLength(1);
+    now += HOUR;
+    await tidier.tidy(alice.maildir);
+    expect(failures).toHaveLength(2);
   });
 });

@@ -5,20 +5,22 @@ const REMEMBERED = 100_000;
 
 /**
  * Runs cleanTmp on a Maildir at most once per interval, in the background: maintenance that no session waits for.
- * A failure is not retried before the interval is over either; the next tidy may well succeed.
+ * A failure goes to `onError` and is not retried before the interval is over; the next tidy may well succeed.
  */
 export class Tidier {
   readonly #everyMs: number;
   /** When each Maildir was last tidied, oldest first. */
   readonly #tidied = new Map<string, number>();
+  readonly #onError: (maildir: string, error: Error) => void;
   readonly #now: () => number;
 
-  constructor(everyMs: number, now: () => number = Date.now) {
+  constructor(everyMs: number, onError: (maildir: string, error: Error) => void, now: () => number = Date.now) {
     this.#everyMs = everyMs;
+    this.#onError = onError;
     this.#now = now;
   }
 
-  /** Starts tidying `maildir` unless that was done less than an interval ago; resolves when it is done. */
+  /** Starts tidying `maildir` unless that was done less than an interval ago; resolves when it is done, never rejects. */
   tidy(maildir: string): Promise<void> {
     const now = this.#now();
     const last = this.#tidied.get(maildir);
@@ -28,7 +30,9 @@ export class Tidier {
     if (this.#tidied.size > REMEMBERED) this.#tidied.delete(this.#tidied.keys().next().value as string);
     return cleanTmp(maildir, { now }).then(
       () => undefined,
-      () => undefined,
+      (error: unknown) => {
+        this.#onError(maildir, error instanceof Error ? error : new Error(String(error)));
+      },
     );
   }
 }
