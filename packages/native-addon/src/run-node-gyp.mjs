@@ -53,12 +53,30 @@ function tryResolve(require, id) {
   }
 }
 
-/** Headers installed with this node (distribution packages, official tarballs): no download needed. */
-function localNodeHeaders() {
-  const prefix = join(dirname(process.execPath), '..');
+/**
+ * Node.js headers already on this machine, so that node-gyp downloads none: those installed with this node when
+ * their version matches it; else, unless the user named some (`npm_config_nodedir`, which node-gyp reads itself),
+ * those of another installed node (a distribution's package puts them under /usr): an addon built on Node-API
+ * against one version's headers loads in later versions. Undefined when there are none (node-gyp downloads them).
+ * @internal Exported for tests.
+ */
+export function localNodeHeaders({
+  execPath = process.execPath,
+  version = process.version,
+  env = process.env,
+  otherPrefixes = ['/usr/local', '/usr'],
+} = {}) {
+  const own = join(dirname(execPath), '..');
+  if (headersVersion(own) === version) return own;
+  if (env.npm_config_nodedir) return undefined;
+  return [own, ...otherPrefixes].find((prefix) => existsSync(join(prefix, 'include', 'node', 'node_api.h')));
+}
+
+/** The version of the headers under `prefix` ("v20.19.0"), or undefined when there are none. */
+function headersVersion(prefix) {
   const versionHeader = join(prefix, 'include', 'node', 'node_version.h');
   if (!existsSync(versionHeader)) return undefined;
   const text = readFileSync(versionHeader, 'utf8');
   const part = (name) => text.match(new RegExp(`#define NODE_${name}_VERSION (\\d+)`))?.[1];
-  return `v${part('MAJOR')}.${part('MINOR')}.${part('PATCH')}` === process.version ? prefix : undefined;
+  return `v${part('MAJOR')}.${part('MINOR')}.${part('PATCH')}`;
 }
