@@ -203,6 +203,34 @@ describe.each([true, false])('createMaildirStore (blockingReads: %s)', (blocking
     expect(await readFile(join(maildir, UID_LIST_FILE), 'utf8')).toBe(listBefore);
   });
 
+  it('lets a login wait only for the numbering, not for the sizes, when a first open measures many files', async () => {
+    // 40 files of other software, each taking 150 ms to measure, 8 at a time: about 750 ms of reading, against a
+    // lock wait of 400 ms. Measured under the lock, the second open would time out.
+    const inner = exactSizeCalculator();
+    const slow: SizeCalculator & { reads: number } = {
+      name: 'slow',
+      exact: true,
+      reads: 0,
+      measure: async (input) => {
+        slow.reads++;
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        return inner.measure(input);
+      },
+    };
+    for (let i = 0; i < 40; i++) {
+      await writeForeign(maildir, 'new', `1700000000.V1I1M${i}.mx`, `message ${i}\n`, 1_700_000_000 + i);
+    }
+    const store = createMaildirStore({ mailRoot: dir.path, sizeCalculator: slow, lockTimeoutMs: 400, listingCache: 0 });
+    const [first, second] = await Promise.all([open(store), open(store)]);
+    expect(listing(first)).toHaveLength(40);
+    expect(listing(second)).toEqual(listing(first));
+    expect(listing(first).map(([uid, size]) => [uid, size])).toEqual(
+      Array.from({ length: 40 }, (_, i) => [String(i + 1), `message ${i}\r\n`.length]),
+    );
+    // Each open measured every file once, ahead of the lock; the one that took the lock second measured nothing more.
+    expect(slow.reads).toBe(80);
+  });
+
   it('adds exact sizes to a list written while exact sizes were off', async () => {
     await writeForeign(maildir, 'new', '1700000000.V1I1M1.mx', 'a\nb\n');
     await createMaildirStore({ mailRoot: dir.path, exactSize: false }).open(alice, storeContext());

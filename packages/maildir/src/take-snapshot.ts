@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseMaildirName, type SizeCalculator } from '@poplar/size';
@@ -60,11 +61,14 @@ async function listingOf(maildir: string, options: SnapshotOptions): Promise<Lis
     if (stamp !== undefined && scan.stable) listings!.set(maildir, stamp, listing);
     return listing;
   }
+  // Measured before the lock: the first open of a large Maildir written by other software then holds the lock only to
+  // number its files, and a login meanwhile waits for that, not for every message to be read (and times out).
+  const premeasured = exact ? await measureUnsized(maildir, list, scan, options.calculator) : undefined;
   const lock = await acquireDotLock(join(maildir, UID_LIST_LOCK), options.lock);
   try {
     const list = await readUidList(maildir);
     const scan = await scanMaildir(maildir);
-    if (await update(maildir, list, scan, options.calculator)) await writeUidList(maildir, list);
+    if (await update(maildir, list, scan, options.calculator, premeasured)) await writeUidList(maildir, list);
     return match(list, scan, exact, false)!;
   } finally {
     await lock.release();
@@ -120,8 +124,44 @@ function match(list: UidList, scan: MaildirScan, exact: boolean, strict: boolean
   return { ...listing, names: names.join('') };
 }
 
+/** Sizes measured ahead, by unique name, each with the stored size it was measured at. */
+type Premeasured = ReadonlyMap<string, { readonly storedSize: number; readonly size: number | null }>;
+
+/** The sizes of the files the list has no exact size for, measured without the lock (8 at a time). */
+async function measureUnsized(
+  maildir: string,
+  list: UidList,
+  scan: MaildirScan,
+  calculator: SizeCalculator,
+): Promise<Premeasured> {
+  const unsized: Array<[string, { folder: 0 | 1; name: string }]> = [];
+  scan.names.forEach((name, i) => {
+    const unique = uniqueOf(name);
+    if (list.entries.get(unique)?.size === undefined) unsized.push([unique, { folder: folderOf(scan, i), name }]);
+  });
+  const premeasured = new Map<string, { storedSize: number; size: number | null }>();
+  await mapLimit(unsized, 8, async ([unique, file]) => {
+    const stats = await statFile(maildir, file);
+    if (stats === undefined) return;
+    const size = await measure(maildir, file, unique, stats.size, calculator);
+    if (size !== undefined) premeasured.set(unique, { storedSize: stats.size, size });
+  });
+  return premeasured;
+}
+
 /** Brings the list up to date with the scan. True when it changed. */
-async function update(maildir: string, list: UidList, scan: MaildirScan, calculator: SizeCalculator): Promise<boolean> {
+async function update(
+  maildir: string,
+  list: UidList,
+  scan: MaildirScan,
+  calculator: SizeCalculator,
+  premeasured?: Premeasured,
+): Promise<boolean> {
+  // A Maildir file's content never changes, so a size measured ahead at the same stored size is its size.
+  const sizeOf = (file: { folder: 0 | 1; name: string }, unique: string, storedSize: number) => {
+    const ahead = premeasured?.get(unique);
+    return ahead?.storedSize === storedSize ? ahead.size : measure(maildir, file, unique, storedSize, calculator);
+  };
   let changed = false;
   const files = new Map<string, { folder: 0 | 1; name: string }>();
   scan.names.forEach((name, i) => {
@@ -147,7 +187,7 @@ async function update(maildir: string, list: UidList, scan: MaildirScan, calcula
     : [];
   await mapLimit(unsized, 8, async ([unique, file]) => {
     const entry = list.entries.get(unique)!;
-    const measured = await measure(maildir, file, unique, entry.storedSize, calculator);
+    const measured = await sizeOf(file, unique, entry.storedSize);
     if (typeof measured === 'number') {
       entry.size = measured;
       changed = true;
@@ -156,12 +196,9 @@ async function update(maildir: string, list: UidList, scan: MaildirScan, calcula
   // New files: stat for mtime and size, measure, then number them in delivery order.
   const fresh = [...files].filter(([unique]) => !list.entries.has(unique));
   const found = await mapLimit(fresh, 32, async ([unique, file]) => {
-    const stats = await lstat(join(maildir, FOLDERS[file.folder], file.name)).catch((err: unknown) => {
-      if (errnoOf(err) === 'ENOENT') return undefined;
-      throw ioError(err, `cannot stat ${file.name}`);
-    });
-    if (stats === undefined || !stats.isFile()) return undefined;
-    const measured = await measure(maildir, file, unique, stats.size, calculator);
+    const stats = await statFile(maildir, file);
+    if (stats === undefined) return undefined;
+    const measured = await sizeOf(file, unique, stats.size);
     if (measured === undefined) return undefined;
     const sizes = calculator.exact
       ? { storedSize: stats.size, size: measured ?? undefined }
@@ -175,6 +212,15 @@ async function update(maildir: string, list: UidList, scan: MaildirScan, calcula
     changed = true;
   }
   return changed;
+}
+
+/** lstat of a listed file; undefined when it vanished meanwhile or is not a regular file. */
+async function statFile(maildir: string, file: { folder: 0 | 1; name: string }): Promise<Stats | undefined> {
+  const stats = await lstat(join(maildir, FOLDERS[file.folder], file.name)).catch((err: unknown) => {
+    if (errnoOf(err) === 'ENOENT') return undefined;
+    throw ioError(err, `cannot stat ${file.name}`);
+  });
+  return stats?.isFile() ? stats : undefined;
 }
 
 /** The calculator's answer; undefined when the file vanished meanwhile. */
