@@ -63,7 +63,7 @@ async function listingOf(maildir: string, options: SnapshotOptions): Promise<Lis
   }
   // Measured before the lock: the first open of a large Maildir written by other software then holds the lock only to
   // number its files, and a login meanwhile waits for that, not for every message to be read (and times out).
-  const premeasured = exact ? await measureUnsized(maildir, list, scan, options.calculator) : undefined;
+  const premeasured = exact ? await measureOnce(maildir, list, scan, options.calculator) : undefined;
   const lock = await acquireDotLock(join(maildir, UID_LIST_LOCK), options.lock);
   try {
     const list = await readUidList(maildir);
@@ -126,6 +126,20 @@ function match(list: UidList, scan: MaildirScan, exact: boolean, strict: boolean
 
 /** Sizes measured ahead, by unique name, each with the stored size it was measured at. */
 type Premeasured = ReadonlyMap<string, { readonly storedSize: number; readonly size: number | null }>;
+
+/** Measurements running now, by calculator and Maildir: concurrent opens in a process share one, not read twice. */
+const measuring = new WeakMap<SizeCalculator, Map<string, Promise<Premeasured>>>();
+
+function measureOnce(maildir: string, list: UidList, scan: MaildirScan, calculator: SizeCalculator) {
+  const byMaildir = measuring.get(calculator) ?? new Map<string, Promise<Premeasured>>();
+  measuring.set(calculator, byMaildir);
+  let running = byMaildir.get(maildir);
+  if (running === undefined) {
+    running = measureUnsized(maildir, list, scan, calculator).finally(() => byMaildir.delete(maildir));
+    byMaildir.set(maildir, running);
+  }
+  return running;
+}
 
 /** The sizes of the files the list has no exact size for, measured without the lock (8 at a time). */
 async function measureUnsized(
