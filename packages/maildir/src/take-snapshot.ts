@@ -124,6 +124,12 @@ function match(list: UidList, scan: MaildirScan, exact: boolean, strict: boolean
   return { ...listing, names: names.join('') };
 }
 
+/** A file of the scan: its folder (0 new/, 1 cur/) and name. */
+interface ScannedFile {
+  readonly folder: 0 | 1;
+  readonly name: string;
+}
+
 /** Sizes measured ahead, by unique name, each with the stored size it was measured at. */
 type Premeasured = ReadonlyMap<string, { readonly storedSize: number; readonly size: number | null }>;
 
@@ -148,7 +154,7 @@ async function measureUnsized(
   scan: MaildirScan,
   calculator: SizeCalculator,
 ): Promise<Premeasured> {
-  const unsized: Array<[string, { folder: 0 | 1; name: string }]> = [];
+  const unsized: Array<[string, ScannedFile]> = [];
   scan.names.forEach((name, i) => {
     const unique = uniqueOf(name);
     if (list.entries.get(unique)?.size === undefined) unsized.push([unique, { folder: folderOf(scan, i), name }]);
@@ -172,12 +178,12 @@ async function update(
   premeasured?: Premeasured,
 ): Promise<boolean> {
   // A Maildir file's content never changes, so a size measured ahead at the same stored size is its size.
-  const sizeOf = (file: { folder: 0 | 1; name: string }, unique: string, storedSize: number) => {
+  const sizeOf = (file: ScannedFile, unique: string, storedSize: number) => {
     const ahead = premeasured?.get(unique);
     return ahead?.storedSize === storedSize ? ahead.size : measure(maildir, file, unique, storedSize, calculator);
   };
   let changed = false;
-  const files = new Map<string, { folder: 0 | 1; name: string }>();
+  const files = new Map<string, ScannedFile>();
   scan.names.forEach((name, i) => {
     files.set(uniqueOf(name), { folder: folderOf(scan, i), name });
   });
@@ -229,7 +235,7 @@ async function update(
 }
 
 /** lstat of a listed file; undefined when it vanished meanwhile or is not a regular file. */
-async function statFile(maildir: string, file: { folder: 0 | 1; name: string }): Promise<Stats | undefined> {
+async function statFile(maildir: string, file: ScannedFile): Promise<Stats | undefined> {
   const stats = await lstat(join(maildir, FOLDERS[file.folder], file.name)).catch((err: unknown) => {
     if (errnoOf(err) === 'ENOENT') return undefined;
     throw ioError(err, `cannot stat ${file.name}`);
@@ -240,7 +246,7 @@ async function statFile(maildir: string, file: { folder: 0 | 1; name: string }):
 /** The calculator's answer; undefined when the file vanished meanwhile. */
 async function measure(
   maildir: string,
-  file: { folder: 0 | 1; name: string },
+  file: ScannedFile,
   unique: string,
   storedSize: number,
   calculator: SizeCalculator,
