@@ -26,8 +26,12 @@ const repo = fileURLToPath(new URL('../../..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'poplar-packaging-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** pnpm as the repository pins it (package.json's packageManager), run through npx like everywhere else here. */
-const PNPM = readJson<{ packageManager: string }>(join(repo, 'package.json')).packageManager.replace(/\+.*/, '');
+/**
+ * pnpm as the repository pins it (package.json's packageManager): the pnpm running this test when it is that one
+ * (`pnpm test` names itself in npm_execpath), else through npx. Under Node 24 an `npx pnpm` started inside
+ * `npx pnpm test` waited about a minute each time before it ran.
+ */
+const PNPM = pnpmCommand(readJson<{ packageManager: string }>(join(repo, 'package.json')).packageManager);
 /** The TypeScript compiler of the workspace (TypeScript 7's bin/tsc starts the native compiler). */
 const TSC = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
 /**
@@ -270,6 +274,17 @@ function publicPackages(): PublicPackage[] {
     .map(({ dir, manifest }) => ({ name: manifest.name, dir }));
 }
 
+/** How to run `packageManager` ("pnpm@12.4.2+sha512..."): see PNPM. */
+function pnpmCommand(packageManager: string): { command: string; args: string[] } {
+  const pinned = packageManager.replace(/\+.*/, '');
+  const running = process.env.npm_execpath;
+  const version = /^pnpm\/(\S+)/.exec(process.env.npm_config_user_agent ?? '')?.[1];
+  if (running === undefined || `pnpm@${version}` !== pinned)
+    return { command: 'npx', args: ['-y', '--prefer-offline', pinned] };
+  // pnpm 12 installs a native executable; earlier ones a script for node.
+  return /\.[cm]?js$/.test(running) ? { command: process.execPath, args: [running] } : { command: running, args: [] };
+}
+
 /** A version from the catalog in pnpm-workspace.yaml (`  "@types/node": ^20.19.0`). */
 function catalogVersion(name: string): string {
   const yaml = readFileSync(join(repo, 'pnpm-workspace.yaml'), 'utf8');
@@ -283,7 +298,7 @@ function catalogVersion(name: string): string {
 async function pack(pkg: PublicPackage): Promise<PackedPackage> {
   const destination = join(work, 'tarballs', basename(pkg.dir));
   mkdirSync(destination, { recursive: true });
-  await mustRun('npx', ['-y', PNPM, 'pack', '--pack-destination', destination], pkg.dir);
+  await mustRun(PNPM.command, [...PNPM.args, 'pack', '--pack-destination', destination], pkg.dir);
   const tarballs = readdirSync(destination).filter((file) => file.endsWith('.tgz'));
   if (tarballs.length !== 1) throw new Error(`pnpm pack in ${pkg.dir} left ${tarballs.join(', ') || 'no tarball'}`);
   const tarball = join(destination, tarballs[0]!);
