@@ -130,8 +130,14 @@ interface ScannedFile {
   readonly name: string;
 }
 
-/** Sizes measured ahead, by unique name, each with the stored size it was measured at. */
-type Premeasured = ReadonlyMap<string, { readonly storedSize: number; readonly size: number | null }>;
+/** Files measured ahead, by unique name: the stored size and mtime they had, and the calculator's answer. */
+type Premeasured = ReadonlyMap<string, Measured>;
+
+interface Measured {
+  readonly storedSize: number;
+  readonly mtime: number;
+  readonly size: number | null;
+}
 
 /** Measurements running now, by calculator and Maildir: concurrent opens in a process share one, not read twice. */
 const measuring = new WeakMap<SizeCalculator, Map<string, Promise<Premeasured>>>();
@@ -147,7 +153,7 @@ function measureOnce(maildir: string, list: UidList, scan: MaildirScan, calculat
   return running;
 }
 
-/** The sizes of the files the list has no exact size for, measured without the lock (8 at a time). */
+/** The sizes of the files the list has no exact size for, measured without the lock (32 at a time, as new files were under the lock). */
 async function measureUnsized(
   maildir: string,
   list: UidList,
@@ -159,14 +165,25 @@ async function measureUnsized(
     const unique = uniqueOf(name);
     if (list.entries.get(unique)?.size === undefined) unsized.push([unique, { folder: folderOf(scan, i), name }]);
   });
-  const premeasured = new Map<string, { storedSize: number; size: number | null }>();
-  await mapLimit(unsized, 8, async ([unique, file]) => {
-    const stats = await statFile(maildir, file);
-    if (stats === undefined) return;
-    const size = await measure(maildir, file, unique, stats.size, calculator);
-    if (size !== undefined) premeasured.set(unique, { storedSize: stats.size, size });
+  const premeasured = new Map<string, Measured>();
+  await mapLimit(unsized, 32, async ([unique, file]) => {
+    const measured = await statAndMeasure(maildir, file, unique, calculator);
+    if (measured !== undefined) premeasured.set(unique, measured);
   });
   return premeasured;
+}
+
+/** A file's stored size, mtime and measured size; undefined when it vanished meanwhile. */
+async function statAndMeasure(
+  maildir: string,
+  file: ScannedFile,
+  unique: string,
+  calculator: SizeCalculator,
+): Promise<Measured | undefined> {
+  const stats = await statFile(maildir, file);
+  if (stats === undefined) return undefined;
+  const size = await measure(maildir, file, unique, stats.size, calculator);
+  return size === undefined ? undefined : { storedSize: stats.size, mtime: stats.mtimeMs, size };
 }
 
 /** Brings the list up to date with the scan. True when it changed. */
@@ -177,11 +194,6 @@ async function update(
   calculator: SizeCalculator,
   premeasured?: Premeasured,
 ): Promise<boolean> {
-  // A Maildir file's content never changes, so a size measured ahead at the same stored size is its size.
-  const sizeOf = (file: ScannedFile, unique: string, storedSize: number) => {
-    const ahead = premeasured?.get(unique);
-    return ahead?.storedSize === storedSize ? ahead.size : measure(maildir, file, unique, storedSize, calculator);
-  };
   let changed = false;
   const files = new Map<string, ScannedFile>();
   scan.names.forEach((name, i) => {
@@ -207,23 +219,27 @@ async function update(
     : [];
   await mapLimit(unsized, 8, async ([unique, file]) => {
     const entry = list.entries.get(unique)!;
-    const measured = await sizeOf(file, unique, entry.storedSize);
+    // A Maildir file's content never changes: a size measured ahead at the same stored size is its size.
+    const ahead = premeasured?.get(unique);
+    const measured =
+      ahead?.storedSize === entry.storedSize
+        ? ahead.size
+        : await measure(maildir, file, unique, entry.storedSize, calculator);
     if (typeof measured === 'number') {
       entry.size = measured;
       changed = true;
     }
   });
-  // New files: stat for mtime and size, measure, then number them in delivery order.
+  // New files: stat for mtime and size (unless measured ahead), measure, then number them in delivery order.
   const fresh = [...files].filter(([unique]) => !list.entries.has(unique));
   const found = await mapLimit(fresh, 32, async ([unique, file]) => {
-    const stats = await statFile(maildir, file);
-    if (stats === undefined) return undefined;
-    const measured = await sizeOf(file, unique, stats.size);
+    const measured = premeasured?.get(unique) ?? (await statAndMeasure(maildir, file, unique, calculator));
     if (measured === undefined) return undefined;
+    const { storedSize, mtime, size } = measured;
     const sizes = calculator.exact
-      ? { storedSize: stats.size, size: measured ?? undefined }
-      : { storedSize: measured ?? stats.size, size: parseMaildirName(file.name).hints.W };
-    return { unique, name: file.name, mtime: stats.mtimeMs, sizes };
+      ? { storedSize, size: size ?? undefined }
+      : { storedSize: size ?? storedSize, size: parseMaildirName(file.name).hints.W };
+    return { unique, name: file.name, mtime, sizes };
   });
   const arrived = found.filter((f) => f !== undefined);
   arrived.sort((a, b) => a.mtime - b.mtime || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
