@@ -204,7 +204,7 @@ describe.each([true, false])('createMaildirStore (blockingReads: %s)', (blocking
   });
 
   it('lets a login wait only for the numbering, not for the sizes, when a first open measures many files', async () => {
-    // 40 files of other software, each taking 150 ms to measure, 8 at a time: about 750 ms of reading, against a
+    // 160 files of other software, each taking 150 ms to measure, 32 at a time: about 750 ms of reading, against a
     // lock wait of 400 ms. Measured under the lock, the second open would time out.
     const inner = exactSizeCalculator();
     const slow: SizeCalculator & { reads: number } = {
@@ -217,18 +217,18 @@ describe.each([true, false])('createMaildirStore (blockingReads: %s)', (blocking
         return inner.measure(input);
       },
     };
-    for (let i = 0; i < 40; i++) {
+    for (let i = 0; i < 160; i++) {
       await writeForeign(maildir, 'new', `1700000000.V1I1M${i}.mx`, `message ${i}\n`, 1_700_000_000 + i);
     }
     const store = createMaildirStore({ mailRoot: dir.path, sizeCalculator: slow, lockTimeoutMs: 400, listingCache: 0 });
     const [first, second] = await Promise.all([open(store), open(store)]);
-    expect(listing(first)).toHaveLength(40);
+    expect(listing(first)).toHaveLength(160);
     expect(listing(second)).toEqual(listing(first));
     expect(listing(first).map(([uid, size]) => [uid, size])).toEqual(
-      Array.from({ length: 40 }, (_, i) => [String(i + 1), `message ${i}\r\n`.length]),
+      Array.from({ length: 160 }, (_, i) => [String(i + 1), `message ${i}\r\n`.length]),
     );
     // Once in all: the second open shared the first one's measurement, and found the sizes in the list.
-    expect(slow.reads).toBe(40);
+    expect(slow.reads).toBe(160);
   });
 
   it('adds exact sizes to a list written while exact sizes were off', async () => {
